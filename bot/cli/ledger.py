@@ -1,0 +1,205 @@
+"""``bot status``, ``bot retry``, ``bot skip``, ``bot db`` and ``bot youtube``: the ledger by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from bot.cli import app, fail, state, views
+
+if TYPE_CHECKING:
+    from bot.store import DeliveryRow
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+yt_app = typer.Typer(help="YouTube community posts handed to a human.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(yt_app, name="youtube")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat(timespec="seconds") if d else None
+
+
+def _row_json(r: DeliveryRow) -> dict[str, Any]:
+    return {"id": r.id, "article": r.article_id, "account": r.account, "platform": r.platform,
+            "status": str(r.status), "attempts": r.attempts, "next_attempt": _iso(r.next_attempt_at),
+            "remote_url": r.remote_url, "last_error": r.last_error, "updated": _iso(r.updated_at)}
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
+    limit: int = typer.Option(15, "--limit", min=1, help="How many recent deliveries to list."),
+) -> None:
+    """Per-account counts, recent deliveries, paused accounts, items needing a human, next runs."""
+    from bot.dispatch import open_store
+    from bot.store import DeliveryStatus as S
+
+    settings = state(ctx).settings()
+    store = open_store(settings)
+    try:
+        counts = store.counts()
+        recent = store.list_deliveries(limit=limit)
+        attention = store.list_deliveries(status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD], limit=100)
+        accounts_state = store.account_states()
+        next_due = {a.name: store.next_due(a.name) for a in settings.accounts}
+    finally:
+        store.close()
+    accounts = []
+    for a in settings.accounts:
+        st = accounts_state.get(a.name)
+        accounts.append({
+            "name": a.name, "platform": a.platform, "enabled": a.enabled,
+            "mode": "dry run" if settings.is_dry_run(a) else "live",
+            "counts": counts.get(a.name, {}),
+            "paused": bool(st and st.paused), "paused_reason": st.paused_reason if st else None,
+            "paused_until": _iso(st.paused_until) if st else None,
+            "last_sent": _iso(st.last_sent_at) if st else None,
+            "next_due": _iso(next_due.get(a.name)),
+        })
+    doc = {"accounts": accounts, "recent": [_row_json(r) for r in recent],
+           "attention": [_row_json(r) for r in attention]}
+    if as_json:
+        views.print_json(doc)
+        return
+    from rich.table import Table
+
+    out = views.console()
+    t = Table("account", "platform", "mode", *[s.value for s in S], "next due", title="Deliveries")
+    for a in accounts:
+        name = a["name"] + (" (PAUSED)" if a["paused"] else "")
+        t.add_row(name, a["platform"], a["mode"], *[str(a["counts"].get(s.value, 0)) for s in S],
+                  a["next_due"] or "-")
+    out.print(t)
+    for a in accounts:
+        if a["paused"]:
+            until = f" until {a['paused_until']}" if a["paused_until"] else ""
+            out.print(f"[paused] {a['name']}{until}: {a['paused_reason']}")
+    if attention:
+        t2 = Table("id", "account", "status", "article", "error", title="Needs attention")
+        for r in attention:
+            t2.add_row(str(r.id), r.account, str(r.status), r.article_id, r.last_error or "")
+        out.print(t2)
+    t3 = Table("id", "account", "status", "tries", "article", "url / error", title="Recent")
+    for r in recent:
+        t3.add_row(str(r.id), r.account, str(r.status), str(r.attempts), r.article_id,
+                   r.remote_url or r.last_error or "")
+    out.print(t3)
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    delivery_id: int | None = typer.Argument(None, metavar="[ID]", help="Delivery id (see bot status)."),
+    failed: bool = typer.Option(False, "--failed", help="Retry every failed, dead and uncertain delivery."),
+) -> None:
+    """Queue a delivery again (failed, dead, uncertain or skipped)."""
+    from bot.dispatch import open_store
+
+    if (delivery_id is None) == (not failed):
+        raise fail("give a delivery ID or --failed (not both)")
+    store = open_store(state(ctx).settings())
+    try:
+        if failed:
+            n = store.retry_all_failed(now=_now())
+            typer.echo(f"queued {n} deliveries again")
+            return
+        assert delivery_id is not None
+        if store.get_delivery(delivery_id) is None:
+            raise fail(f"no delivery with id {delivery_id}")
+        store.retry(delivery_id, now=_now())
+        typer.echo(f"delivery {delivery_id} queued again")
+    finally:
+        store.close()
+
+
+@app.command()
+def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Never send this delivery (it stays in the ledger as skipped)."""
+    from bot.dispatch import open_store
+
+    store = open_store(state(ctx).settings())
+    try:
+        if store.get_delivery(delivery_id) is None:
+            raise fail(f"no delivery with id {delivery_id}")
+        store.skip(delivery_id, now=_now())
+        typer.echo(f"delivery {delivery_id} skipped")
+    finally:
+        store.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply database migrations (the daemon also does this at start-up)."""
+    from bot.config import mask_url
+    from bot.store import Store
+
+    settings = state(ctx).settings()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.db_url)
+    try:
+        store.upgrade()
+        typer.echo(f"database {mask_url(settings.db_url)} at revision {store.current_revision()}")
+    finally:
+        store.close()
+
+
+@yt_app.command("pending")
+def yt_pending(ctx: typer.Context,
+               as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
+    """Community posts waiting for a human: text ready to paste, link, image."""
+    from bot.dispatch import open_store, post_of
+    from bot.store import DeliveryStatus as S
+
+    store = open_store(state(ctx).settings())
+    try:
+        rows = [r for r in store.list_deliveries(status=S.AWAITING_HUMAN, limit=500)]
+    finally:
+        store.close()
+    items = []
+    for r in rows:
+        p = post_of(r)
+        items.append({"id": r.id, "account": r.account, "text": r.text, "link": r.link,
+                      "image": p.image if p else None, "since": _iso(r.updated_at)})
+    if as_json:
+        views.print_json({"pending": items})
+        return
+    if not items:
+        typer.echo("nothing waiting: no YouTube community post needs a human")
+        return
+    from rich.panel import Panel
+
+    out = views.console()
+    for it in items:
+        sub = f"image: {it['image']}" if it["image"] else "no image"
+        out.print(Panel(it["text"], title=f"#{it['id']} · {it['account']} · since {it['since']}",
+                        subtitle=f"{sub} · mark done: bot youtube done {it['id']} [POST_URL]",
+                        title_align="left", subtitle_align="left"))
+
+
+@yt_app.command("done")
+def yt_done(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"),
+            url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL.")) -> None:
+    """Record that a human published the community post."""
+    from bot.dispatch import open_store
+    from bot.store import DeliveryStatus as S
+
+    store = open_store(state(ctx).settings())
+    try:
+        row = store.get_delivery(delivery_id)
+        if row is None:
+            raise fail(f"no delivery with id {delivery_id}")
+        if row.status != S.AWAITING_HUMAN:
+            raise fail(f"delivery {delivery_id} is {row.status}, not awaiting a human")
+        store.mark_human_done(delivery_id, remote_url=url, now=_now())
+        typer.echo(f"delivery {delivery_id} recorded as published" + (f": {url}" if url else ""))
+    finally:
+        store.close()

@@ -1,0 +1,149 @@
+"""Drive the stages: read -> extract -> summarise -> render, then deliver through adapters.
+
+``prepare`` has no side effects and backs ``bot preview`` / ``bot post --dry-run``.
+The stateful half lives beside it: :mod:`bot.ingest` (feeds in, deliveries recorded) and
+:mod:`bot.dispatch` (claim, send, settle); the job functions at the bottom are what the
+scheduler runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
+
+from bot.config import PLATFORMS, Account, Feed, Settings
+from bot.errors import ConfigError
+from bot.models import Article, Post, Summary
+
+
+@dataclass
+class Prepared:
+    """One article and the posts made from it, nothing sent."""
+
+    article: Article
+    summary: Summary
+    posts: list[Post]
+    warnings: list[str] = field(default_factory=list)
+
+
+def select_accounts(
+    settings: Settings,
+    *,
+    platforms: Iterable[str] | None = None,
+    accounts: Iterable[str] | None = None,
+) -> list[Account]:
+    """Enabled accounts, narrowed by platform and/or account name (unknown names are errors)."""
+    chosen = [a for a in settings.accounts if a.enabled]
+    if platforms:
+        wanted = [p.strip().lower() for p in platforms if p.strip()]
+        aliases = {"x": "twitter"}
+        wanted = [aliases.get(p, p) for p in wanted]
+        bad = [p for p in wanted if p not in PLATFORMS]
+        if bad:
+            raise ConfigError(
+                f"unknown platform {bad[0]!r} (choose from {', '.join(PLATFORMS)})"
+            )
+        chosen = [a for a in chosen if a.platform in wanted]
+    if accounts:
+        names = list(accounts)
+        for n in names:
+            settings.account(n)  # raises ConfigError naming the known accounts
+        chosen = [a for a in settings.accounts if a.name in names]
+    if not chosen:
+        raise ConfigError("no enabled account matches (check --platform / --account and accounts:)")
+    return chosen
+
+
+def summary_for(article: Article, settings: Settings, accounts: list[Account]) -> Summary:
+    from bot.summarize import summarize_article
+
+    cfg = settings.summary
+    want = max([cfg.hashtags, *[a.hashtags for a in accounts if a.hashtags is not None]])
+    if want != cfg.hashtags:
+        cfg = cfg.model_copy(update={"hashtags": want})
+    return summarize_article(article, cfg)
+
+
+def prepare_article(
+    article: Article, settings: Settings, accounts: list[Account]
+) -> Prepared:
+    """Summarise and render one article for the given accounts."""
+    from bot.render import render_posts
+    from bot.render.templates import Templates
+
+    templates = Templates(settings)
+    templates.validate()
+    summary = summary_for(article, settings, accounts)
+    posts = render_posts(article, summary, settings, accounts, templates)
+    warnings: list[str] = []
+    if not article.url:
+        warnings.append("the article has no link: pass --url (a live post will refuse)")
+    for p in posts:
+        warnings.extend(w for w in p.warnings if w not in warnings)
+    return Prepared(article=article, summary=summary, posts=posts, warnings=warnings)
+
+
+def read_article(
+    arg: str, settings: Settings, *, url: str | None = None, stdin: IO[bytes] | None = None
+) -> Article:
+    """Read and extract one article from a URL, a file or '-' (stdin)."""
+    from bot.extract import extract
+    from bot.sources.inputs import read_input
+
+    raw = read_input(arg, settings.http, stdin=stdin)
+    return extract(raw, boilerplate=settings.boilerplate, url=url, site_name=settings.site_name)
+
+
+def prepare(
+    arg: str,
+    settings: Settings,
+    *,
+    url: str | None = None,
+    platforms: Iterable[str] | None = None,
+    accounts: Iterable[str] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Prepared:
+    """Read, extract, summarise and render: everything ``bot preview`` shows."""
+    chosen = select_accounts(settings, platforms=platforms, accounts=accounts)
+    article = read_article(arg, settings, url=url, stdin=stdin)
+    return prepare_article(article, settings, chosen)
+
+
+# --------------------------------------------------------------------------- daemon jobs
+# The scheduler calls these; they live in bot.ingest / bot.dispatch / bot.accounts and are
+# imported on first use so that `bot --help` stays light.
+if TYPE_CHECKING:
+    from bot.accounts import AccountCheck
+    from bot.dispatch import Outcome
+    from bot.ingest import IngestReport
+    from bot.store import Store
+
+
+def poll_feed_job(settings: Settings, store: Store, feed: Feed, *, owner: str) -> IngestReport:
+    """Poll one feed and queue deliveries for its new articles."""
+    from bot.ingest import poll_feed
+
+    return poll_feed(settings, store, feed, owner=owner)
+
+
+def dispatch_account_job(settings: Settings, store: Store, account: Account, *,
+                         owner: str) -> list[Outcome]:
+    """Send the due deliveries of one account (window, spacing and cap permitting)."""
+    from bot.dispatch import dispatch_account
+
+    return dispatch_account(settings, store, account, owner=owner, limit=5)
+
+
+def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
+    """Settle deliveries a crash left in 'sending'."""
+    from bot.dispatch import reconcile
+
+    return reconcile(settings, store, owner=owner)
+
+
+def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:
+    """verify() every enabled account; warn before a known token expiry."""
+    from bot.accounts import check_accounts
+
+    return check_accounts(settings, store)

@@ -1,0 +1,104 @@
+"""Suite-wide fixtures and the no-internet guard.
+
+Tests may talk to loopback servers they start themselves (fake platforms, feed servers,
+PostgreSQL) and nothing else: any other connection fails the test at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("BOT_SHARED_DIR", ROOT.parent / "shared"))
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class InternetBlocked(RuntimeError):
+    """A test tried to reach beyond loopback."""
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        if host in ("localhost", ""):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return False
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_local(address):
+        raise InternetBlocked(f"tests must not reach the internet (tried {address!r})")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_local(address):
+        raise InternetBlocked(f"tests must not reach the internet (tried {address!r})")
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host not in (None, "localhost") and isinstance(host, str):
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                raise InternetBlocked(f"tests must not resolve non-loopback hosts ({host!r})")
+        except ValueError:
+            raise InternetBlocked(f"tests must not resolve external host names ({host!r})") from None
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = _real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's BOT_* variables, .env or config/bot.yaml."""
+    for key in list(os.environ):
+        if key.startswith("BOT_") and key not in ("BOT_SHARED_DIR", "BOT_TEST_POSTGRES_URL"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("BOT_SECRETS_DIRS", str(tmp_path / "no-secrets"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only ../shared folder; tests that need it skip when it is missing."""
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared corpora not found at {SHARED} (set BOT_SHARED_DIR)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def sample_article_path(shared_dir: Path) -> Path:
+    p = shared_dir / "corpora" / "articles" / "putin-ankara.txt"
+    if not p.is_file():
+        pytest.skip(f"sample article missing: {p}")
+    return p
+
+
