@@ -62,6 +62,8 @@ class Post(BaseModel):
     platform: str
     account: str
     text: str
+    title: str | None = None
+    """The article's title (for hand-off messages; the text already contains what is sent)."""
     link: str | None = None
     length: int
     limit: int
