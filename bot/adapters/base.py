@@ -1,0 +1,162 @@
+"""What every platform adapter promises: publish, verify, find_existing, describe.
+
+Adapters translate vendor exceptions into :mod:`bot.errors` at the boundary and never
+return a bare bool. Every network call has a timeout (``settings.http.timeout_seconds``).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.adapters.redact import mask, register_secrets
+from bot.config import Account, Credentials, Settings
+from bot.errors import AuthError
+from bot.models import Post
+
+Status = Literal["sent", "awaiting_human", "dry_run"]
+
+# platform -> (max_length, url_weight); url_weight None: a URL counts as its own length.
+PLATFORM_LIMITS: dict[str, tuple[int, int | None]] = {
+    "twitter": (280, 23),
+    "facebook": (63206, None),
+    "youtube": (10000, None),
+}
+# How the platform is named in messages ("x account 'main': …").
+PLATFORM_LABELS: dict[str, str] = {"twitter": "x", "facebook": "facebook", "youtube": "youtube"}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What happened to one post on one platform."""
+
+    remote_id: str | None
+    url: str | None
+    status: Status
+    detail: str = ""
+    thread_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the credentials act as."""
+
+    id: str
+    name: str
+    expires_at: datetime | None = None
+    detail: str = ""
+
+
+class Adapter(ABC):
+    """One live (or dry-run) connection to one account on one platform."""
+
+    platform: ClassVar[str]
+    max_length: ClassVar[int]
+    url_weight: ClassVar[int | None]
+    rate_limit: ClassVar[tuple[int, float] | None] = None
+    """(posts, window seconds) the platform allows, when it publishes a number."""
+    needs: ClassVar[frozenset[str]] = frozenset()
+    """Credential keys this adapter cannot work without."""
+    default_api_base: ClassVar[str] = ""
+
+    def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
+        self.account = account
+        self.creds = creds
+        self.settings = settings
+        self.timeout = settings.http.timeout_seconds
+        self.api_base = (account.api_base or self.default_api_base).rstrip("/")
+        register_secrets(self._secret_values())
+        missing = sorted(self.required_credentials() - creds.present())
+        if missing:
+            raise AuthError(f"{self.where}: missing credentials {', '.join(missing)}")
+
+    # -- helpers for subclasses --------------------------------------------------------
+    @property
+    def label(self) -> str:
+        return PLATFORM_LABELS.get(self.platform, self.platform)
+
+    @property
+    def where(self) -> str:
+        """``x account 'main'`` — the prefix of every message about this account."""
+        return f"{self.label} account {self.account.name!r}"
+
+    def required_credentials(self) -> frozenset[str]:
+        """The keys needed for this account (subclasses may depend on the auth mode)."""
+        return self.needs
+
+    def secret(self, key: str) -> str | None:
+        value = getattr(self.creds, key)
+        return None if value is None else str(value.get_secret_value()) or None
+
+    def _secret_values(self) -> list[str]:
+        return [v for k in self.creds.present() if (v := self.secret(k))]
+
+    def credential_summary(self) -> str:
+        keys = sorted(self.creds.present() | self.required_credentials())
+        if not keys:
+            return "none"
+        return ", ".join(f"{k}={mask(self.secret(k))}" for k in keys)
+
+    # -- the contract --------------------------------------------------------------------
+    @abstractmethod
+    def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
+        """Send one post (and its thread). Raises a :class:`bot.errors.PublishError`."""
+
+    @abstractmethod
+    def verify(self) -> Identity:
+        """Check the credentials against the platform and say whom they act as."""
+
+    @abstractmethod
+    def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
+        """An already-published post containing ``link``; None: definitely not there.
+
+        Raises :class:`bot.errors.Transient` (or another PublishError) when it cannot tell.
+        """
+
+    def describe(self) -> str:
+        """One line: platform, account, API base, credentials (masked)."""
+        return (
+            f"{self.label} account {self.account.name!r} via {self.api_base}; "
+            f"credentials: {self.credential_summary()}"
+        )
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release network resources (optional)."""
+
+    def __enter__(self) -> Adapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.account.name!r}>"
+
+
+def normalize_link(url: str) -> str:
+    """Compare links loosely: no scheme, lower-case host, no ``www.``, no utm_*/fragment,
+    no trailing slash."""
+    url = url.strip()
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+         if not k.lower().startswith("utm_")]
+    )
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", host, path, query, "")).lstrip("/")
+
+
+def text_mentions_link(text: str, link: str) -> bool:
+    """True when ``text`` contains a URL that normalises to the same link."""
+    target = normalize_link(link)
+    for candidate in re.findall(r"(?:https?://|www\.)[^\s<>\"')\]]+", text or ""):
+        if normalize_link(candidate.rstrip(".,;:!?")) == target:
+            return True
+    return False

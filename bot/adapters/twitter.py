@@ -1,0 +1,296 @@
+"""X / Twitter through ``tweepy.Client`` (API v2).
+
+tweepy hard-codes ``https://api.twitter.com`` and passes no timeout to requests; a
+transport adapter mounted on the client's session rewrites the host to
+``account.api_base`` and enforces ``settings.http.timeout_seconds``. There is no
+``wait_on_rate_limit``: a 429 becomes :class:`RateLimited` with the reset time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
+from bot.adapters.redact import register_secrets, scrub
+from bot.config import Account, Credentials, Settings
+from bot.errors import AlreadyPosted, AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.models import Post
+
+log = logging.getLogger(__name__)
+
+REAL_HOST = "https://api.twitter.com"
+TOKEN_PATH = "/2/oauth2/token"
+DUPLICATE_MARK = "duplicate content"
+OAUTH1_KEYS = frozenset({"consumer_key", "consumer_secret", "access_token", "access_token_secret"})
+
+T = TypeVar("T")
+
+
+class ApiRewrite(HTTPAdapter):
+    """Sends requests for ``https://api.twitter.com`` to ``base`` with a timeout."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self.base = base.rstrip("/")
+        self.timeout = timeout
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        url = request.url or ""
+        if self.base != REAL_HOST and url.startswith(REAL_HOST):
+            request.url = self.base + url[len(REAL_HOST):]
+            proxies = requests.utils.get_environ_proxies(request.url)
+        return super().send(
+            request, stream=stream, timeout=timeout or self.timeout, verify=verify,
+            cert=cert, proxies=proxies,
+        )
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds until X lets us post again, from the rate-limit headers of a 429."""
+    now = time.time() if now is None else now
+    exhausted: list[float] = []
+    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
+        if headers.get(f"{prefix}-remaining") == "0" and f"{prefix}-reset" in headers:
+            try:
+                exhausted.append(float(headers[f"{prefix}-reset"]))
+            except ValueError:
+                continue
+    if not exhausted and "x-rate-limit-reset" in headers:
+        with contextlib.suppress(ValueError):
+            exhausted.append(float(headers["x-rate-limit-reset"]))
+    if not exhausted:
+        return None
+    return max(0.0, max(exhausted) - now)
+
+
+class TwitterAdapter(Adapter):
+    """Posts (and threads) to one X account."""
+
+    platform = "twitter"
+    max_length = 280
+    url_weight = 23
+    rate_limit = (100, 900.0)  # POST /2/tweets per user per 15 min (plan-dependent)
+    needs = OAUTH1_KEYS
+    default_api_base = REAL_HOST
+
+    def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
+        super().__init__(account, creds, settings)
+        self.oauth2 = account.auth == "oauth2"
+        self.client = tweepy.Client(
+            bearer_token=self.secret("bearer_token"),
+            consumer_key=self.secret("consumer_key"),
+            consumer_secret=self.secret("consumer_secret"),
+            access_token=self.secret("access_token"),
+            access_token_secret=self.secret("access_token_secret"),
+            wait_on_rate_limit=False,
+        )
+        self.client.session.mount(REAL_HOST, ApiRewrite(self.api_base, self.timeout))
+        self._user_id: str | None = None
+        self._username: str | None = None
+        self._new_bearer: str | None = None
+        self._new_refresh: str | None = None
+
+    def required_credentials(self) -> frozenset[str]:
+        return frozenset({"bearer_token"}) if self.account.auth == "oauth2" else OAUTH1_KEYS
+
+    # -- OAuth 2.0 refresh ---------------------------------------------------------------
+    def refreshed_token(self) -> str | None:
+        """The access token obtained by a refresh in this process (persist it), or None."""
+        return self._new_bearer
+
+    def refreshed_credentials(self) -> dict[str, str]:
+        """Credential keys changed by a refresh: ``bearer_token`` and, as X rotates it,
+        ``refresh_token``. Persist both (the old refresh token no longer works)."""
+        out: dict[str, str] = {}
+        if self._new_bearer:
+            out["bearer_token"] = self._new_bearer
+        if self._new_refresh:
+            out["refresh_token"] = self._new_refresh
+        return out
+
+    def _can_refresh(self) -> bool:
+        return self.oauth2 and bool(
+            (self._new_refresh or self.secret("refresh_token")) and self.secret("client_id")
+        )
+
+    def _refresh(self) -> None:
+        refresh = self._new_refresh or self.secret("refresh_token") or ""
+        client_id = self.secret("client_id") or ""
+        client_secret = self.secret("client_secret")
+        data = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id}
+        auth = (client_id, client_secret) if client_secret else None
+        try:
+            resp = self.client.session.post(
+                REAL_HOST + TOKEN_PATH, data=data, auth=auth, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise Transient(f"{self.where}: token refresh failed ({type(exc).__name__})") from exc
+        if resp.status_code >= 500:
+            raise Transient(f"{self.where}: token refresh failed (HTTP {resp.status_code})")
+        try:
+            body = resp.json()
+        except ValueError:
+            body = {}
+        token = body.get("access_token") if resp.status_code == 200 else None
+        if not token:
+            reason = scrub(str(body.get("error") or resp.reason or ""))
+            raise AuthError(
+                f"{self.where}: the OAuth 2.0 token expired and the refresh was refused "
+                f"(HTTP {resp.status_code} {reason}); run `bot auth {self.account.name}`"
+            )
+        new_refresh = body.get("refresh_token")
+        register_secrets([token, new_refresh])
+        self.client.bearer_token = token
+        self._new_bearer = token
+        if new_refresh:
+            self._new_refresh = new_refresh
+        log.info("%s: OAuth 2.0 access token refreshed", self.where)
+
+    # -- calling tweepy --------------------------------------------------------------------
+    def _call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+        refreshed = False
+        while True:
+            try:
+                return fn(user_auth=not self.oauth2, **kwargs)
+            except tweepy.Unauthorized as exc:
+                if not refreshed and self._can_refresh():
+                    refreshed = True
+                    self._refresh()
+                    continue
+                raise self._translate(exc, what) from exc
+            except (tweepy.TweepyException, requests.RequestException) as exc:
+                raise self._translate(exc, what) from exc
+
+    def _translate(self, exc: Exception, what: str) -> PublishError:
+        where = f"{self.where}: {what}"
+        if isinstance(exc, requests.Timeout):
+            return Transient(f"{where} timed out after {self.timeout:g}s")
+        if isinstance(exc, requests.RequestException):
+            return Transient(f"{where} failed: connection error ({type(exc).__name__})")
+        if not isinstance(exc, tweepy.HTTPException):
+            return Transient(f"{where} failed: {type(exc).__name__}")
+        status = exc.response.status_code
+        detail = "; ".join(str(m) for m in exc.api_messages) or str(exc.response.reason or "")
+        msg = scrub(f"{where} failed: HTTP {status} {detail}".strip().replace("\n", " "))
+        if status == 401:
+            return AuthError(f"{msg} (credentials invalid or revoked)")
+        if status == 403 and DUPLICATE_MARK in detail.lower():
+            return AlreadyPosted(msg)
+        if status == 429:
+            return RateLimited(msg, retry_after(exc.response.headers))
+        if status >= 500:
+            return Transient(msg)
+        return Rejected(msg)
+
+    # -- the contract ------------------------------------------------------------------------
+    def _status_url(self, tweet_id: str) -> str:
+        if self._username:
+            return f"https://x.com/{self._username}/status/{tweet_id}"
+        return f"https://x.com/i/web/status/{tweet_id}"
+
+    def _create(self, text: str, reply_to: str | None = None) -> str:
+        resp = self._call(
+            "posting", self.client.create_tweet, text=text, in_reply_to_tweet_id=reply_to
+        )
+        data = getattr(resp, "data", None) or {}
+        tweet_id = data.get("id") if isinstance(data, dict) else None
+        if not tweet_id:
+            raise Transient(f"{self.where}: posting returned no id; check the account")
+        return str(tweet_id)
+
+    def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
+        try:
+            head = self._create(post.text)
+        except AlreadyPosted as exc:
+            found = self._find_quietly(post.link)
+            raise AlreadyPosted(
+                exc.message,
+                remote_id=found.remote_id if found else None,
+                remote_url=found.url if found else None,
+            ) from exc
+        ids = [head]
+        detail = ""
+        for n, reply in enumerate(post.thread, start=2):
+            try:
+                ids.append(self._create(reply, reply_to=ids[-1]))
+            except PublishError as exc:
+                # The head is out: never fail (and re-send) the whole post for a reply.
+                detail = f"thread stopped at post {n} of {len(post.thread) + 1}: {exc}"
+                log.warning("%s", detail)
+                break
+        return PublishResult(
+            remote_id=head, url=self._status_url(head), status="sent", detail=detail,
+            thread_ids=tuple(ids),
+        )
+
+    def verify(self) -> Identity:
+        resp = self._call("checking the account", self.client.get_me, user_fields=["username"])
+        user = getattr(resp, "data", None)
+        if user is None:
+            raise Transient(f"{self.where}: checking the account returned no user")
+        self._user_id = str(user.id)
+        self._username = str(user.username)
+        if self.oauth2:
+            how = "OAuth 2.0 user token" + (" (refreshable)" if self._can_refresh() else "")
+        else:
+            how = "OAuth 1.0a user context"
+        return Identity(id=self._user_id, name=f"@{self._username}", detail=f"{user.name}; {how}")
+
+    def _find_quietly(self, link: str | None) -> PublishResult | None:
+        if not link:
+            return None
+        try:
+            return self.find_existing(link)
+        except PublishError:
+            return None
+
+    def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
+        try:
+            if self._user_id is None:
+                self.verify()
+            resp = self._call(
+                "reading recent posts", self.client.get_users_tweets, id=self._user_id,
+                max_results=100, tweet_fields=["created_at", "entities"], start_time=since,
+            )
+        except (Rejected, AlreadyPosted) as exc:
+            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
+        target = normalize_link(link)
+        for tweet in getattr(resp, "data", None) or []:
+            urls = (tweet.entities or {}).get("urls", [])
+            expanded = [u.get(k) for u in urls for k in ("expanded_url", "unwound_url")]
+            if any(u and normalize_link(u) == target for u in expanded) or text_mentions_link(
+                tweet.text, link
+            ):
+                tid = str(tweet.id)
+                return PublishResult(
+                    remote_id=tid, url=self._status_url(tid), status="sent",
+                    detail="found among the account's recent posts",
+                )
+        return None
+
+    def describe(self) -> str:
+        how = "OAuth 2.0 user token" if self.oauth2 else "OAuth 1.0a user context"
+        return (
+            f"{self.label} account {self.account.name!r} via {self.api_base} ({how}); "
+            f"credentials: {self.credential_summary()}"
+        )
+
+    def close(self) -> None:
+        self.client.session.close()

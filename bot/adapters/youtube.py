@@ -1,0 +1,297 @@
+"""YouTube: hand a community post to a human, or comment on the newest upload.
+
+There is no official API for community posts (see PLATFORMS.md), so the default
+``handoff`` mode only prepares the text and pings a Slack-compatible webhook; the
+``comment`` mode uses the Data API v3 through google-api-python-client.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import google.auth.exceptions
+import google_auth_httplib2
+import httplib2
+import httpx
+from google.oauth2.credentials import Credentials as GoogleCredentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
+from bot.adapters.redact import scrub
+from bot.config import Account, Credentials, Settings
+from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.models import Post
+
+log = logging.getLogger(__name__)
+
+SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+YOUTUBE_API = "https://youtube.googleapis.com"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+COMMENT_NEEDS = frozenset({"refresh_token", "client_id", "client_secret"})
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+SLOWDOWN_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"})
+UNITS = {"list": 1, "insert": 50}
+
+
+class _NoReplay:
+    """Wraps an httplib2 connection so that a response lost after the request was sent
+    surfaces as an error instead of httplib2's silent re-send."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def getresponse(self) -> Any:
+        try:
+            return self._conn.getresponse()
+        except (http.client.BadStatusLine, http.client.ResponseNotReady) as exc:
+            raise ConnectionResetError(f"no response ({type(exc).__name__})") from exc
+
+
+class SingleShotHttp(httplib2.Http):
+    """httplib2 re-sends any request whose connection closed before the answer (it takes
+    that for a stale keep-alive connection). For a POST that can publish twice, so
+    non-idempotent requests go once, on a fresh connection."""
+
+    def _conn_request(self, conn: Any, request_uri: str, method: str, body: Any,
+                      headers: Any) -> Any:
+        if method in ("GET", "HEAD", "OPTIONS"):
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        conn.close()  # a fresh connection: a drop now means the server may have acted
+        return super()._conn_request(_NoReplay(conn), request_uri, method, body, headers)
+
+
+def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
+    """Seconds until the YouTube quota resets (midnight America/Los_Angeles)."""
+    local = (now or datetime.now(UTC)).astimezone(PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), PACIFIC)
+    return (midnight.astimezone(UTC) - local.astimezone(UTC)).total_seconds()
+
+
+def error_reasons(exc: HttpError) -> set[str]:
+    """Every ``reason`` in a Google API error body."""
+    reasons: set[str] = set()
+    details = exc.error_details if isinstance(exc.error_details, list) else []
+    try:
+        err = json.loads(exc.content.decode("utf-8")).get("error") or {}
+        details = details + list(err.get("errors") or []) + list(err.get("details") or [])
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        pass
+    for d in details:
+        if isinstance(d, dict) and d.get("reason"):
+            reasons.add(str(d["reason"]))
+    return reasons
+
+
+class YouTubeAdapter(Adapter):
+    """One YouTube channel, in ``handoff`` (default) or ``comment`` mode."""
+
+    platform = "youtube"
+    max_length = 10000
+    url_weight = None
+    rate_limit = None
+    needs = frozenset()
+    default_api_base = YOUTUBE_API
+
+    def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
+        super().__init__(account, creds, settings)
+        self._service_obj: Any = None
+        self._channel: tuple[str, str, str] | None = None  # id, title, uploads playlist
+        self.units_spent = 0
+        """Data API quota units used by this instance (1 per list, 50 per comment)."""
+
+    def required_credentials(self) -> frozenset[str]:
+        return COMMENT_NEEDS if self.account.mode == "comment" else frozenset()
+
+    # -- Data API plumbing -----------------------------------------------------------------
+    def _service(self) -> Any:
+        if self._service_obj is None:
+            token_uri = f"{self.account.api_base}/token" if self.account.api_base else (
+                GOOGLE_TOKEN_URI
+            )
+            creds = GoogleCredentials(
+                token=None, refresh_token=self.secret("refresh_token"),
+                client_id=self.secret("client_id"), client_secret=self.secret("client_secret"),
+                token_uri=token_uri, scopes=[SCOPE],
+            )
+            http = google_auth_httplib2.AuthorizedHttp(
+                creds, http=SingleShotHttp(timeout=self.timeout)
+            )
+            base = self.account.api_base
+            options = {"api_endpoint": base + "/"} if base else None
+            self._service_obj = build(
+                "youtube", "v3", http=http, static_discovery=True, cache_discovery=False,
+                client_options=options,
+            )
+        return self._service_obj
+
+    def _execute(self, request: Any, what: str, units: int) -> dict[str, Any]:
+        self.units_spent += units
+        try:
+            result = request.execute(num_retries=0)
+        except HttpError as exc:
+            raise self._translate(exc, what) from exc
+        except google.auth.exceptions.RefreshError as exc:
+            reason = scrub(str(exc.args[0] if exc.args else exc))
+            if getattr(exc, "retryable", False):
+                raise Transient(f"{self.where}: token refresh failed: {reason}") from exc
+            raise AuthError(
+                f"{self.where}: Google refused the refresh token ({reason}); "
+                f"run `bot auth {self.account.name}`"
+            ) from exc
+        except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error) as exc:
+            raise Transient(f"{self.where}: {what} failed ({type(exc).__name__})") from exc
+        except TimeoutError as exc:
+            raise Transient(f"{self.where}: {what} timed out after {self.timeout:g}s") from exc
+        except OSError as exc:
+            raise Transient(f"{self.where}: {what} failed: connection error "
+                            f"({type(exc).__name__})") from exc
+        return result if isinstance(result, dict) else {}
+
+    def _translate(self, exc: HttpError, what: str) -> PublishError:
+        status = int(exc.resp.status)
+        reasons = error_reasons(exc)
+        why = ", ".join(sorted(reasons)) or "no reason"
+        msg = scrub(f"{self.where}: {what} failed: HTTP {status} ({why}): {exc.reason}")
+        if reasons & QUOTA_REASONS:
+            return RateLimited(msg, seconds_until_pacific_midnight())
+        if reasons & SLOWDOWN_REASONS or status == 429:
+            return RateLimited(msg, None)
+        if status == 401 or reasons & AUTH_REASONS:
+            return AuthError(msg)
+        if status >= 500 or reasons & {"backendError", "internalError"}:
+            return Transient(msg)
+        return Rejected(msg)
+
+    def channel(self) -> tuple[str, str, str]:
+        """(channel id, title, uploads playlist id) of the authorised channel (cached)."""
+        if self._channel is None:
+            body = self._execute(
+                self._service().channels().list(part="id,snippet,contentDetails", mine=True),
+                "finding the channel", UNITS["list"],
+            )
+            items = body.get("items") or []
+            if not items:
+                raise AuthError(f"{self.where}: these credentials have no YouTube channel")
+            ch = items[0]
+            uploads = ch.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads", "")
+            self._channel = (str(ch["id"]), str(ch.get("snippet", {}).get("title", "")), uploads)
+        return self._channel
+
+    # -- the contract ------------------------------------------------------------------------
+    def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
+        if self.account.mode == "comment":
+            return self._comment(post)
+        self._notify(post, delivery_id)
+        return PublishResult(remote_id=None, url=None, status="awaiting_human", detail=post.text)
+
+    def _notify(self, post: Post, delivery_id: int | None) -> None:
+        url = self.secret("webhook_url")
+        if not url:
+            return
+        ref = str(delivery_id) if delivery_id is not None else "<delivery id>"
+        lines = [f"*YouTube community post ready* for account '{self.account.name}'"]
+        title = getattr(post, "title", None)
+        if title:
+            lines.append(f"*Title:* {title}")
+        if post.link:
+            lines.append(f"*Link:* {post.link}")
+        if post.image:
+            lines.append(f"*Image:* {post.image}")
+        lines += ["```", post.text, "```", f"When it is posted, run: `bot youtube done {ref}`"]
+        try:
+            resp = httpx.post(url, json={"text": "\n".join(lines)}, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            log.warning("%s: hand-off webhook failed (%s); the post still waits for a human",
+                        self.where, type(exc).__name__)
+            return
+        if not resp.is_success:
+            log.warning("%s: hand-off webhook answered HTTP %s; the post still waits for a human",
+                        self.where, resp.status_code)
+
+    def _comment(self, post: Post) -> PublishResult:
+        channel_id, _, uploads = self.channel()
+        svc = self._service()
+        newest = self._execute(
+            svc.playlistItems().list(part="contentDetails,snippet", playlistId=uploads,
+                                     maxResults=1),
+            "finding the newest video", UNITS["list"],
+        ).get("items") or []
+        if not newest:
+            raise Rejected(f"{self.where}: the channel has no uploaded video to comment on")
+        item = newest[0]
+        video_id = (item.get("contentDetails", {}).get("videoId")
+                    or item.get("snippet", {}).get("resourceId", {}).get("videoId"))
+        body = {"snippet": {"channelId": channel_id, "videoId": video_id,
+                            "topLevelComment": {"snippet": {"textOriginal": post.text}}}}
+        made = self._execute(svc.commentThreads().insert(part="snippet", body=body),
+                             "commenting", UNITS["insert"])
+        cid = made.get("id")
+        if not cid:
+            raise Transient(f"{self.where}: commenting returned no id; check the video")
+        log.info("%s: commented on %s (quota units used by this process: %d)",
+                 self.where, video_id, self.units_spent)
+        return PublishResult(remote_id=str(cid),
+                             url=f"https://www.youtube.com/watch?v={video_id}&lc={cid}",
+                             status="sent", detail=f"comment on video {video_id}")
+
+    def verify(self) -> Identity:
+        if self.account.mode != "comment" and not self.creds.present() >= COMMENT_NEEDS:
+            hook = "set" if self.secret("webhook_url") else "not set"
+            return Identity(id=self.account.name, name="YouTube hand-off",
+                            detail=f"hand-off mode: posts wait for a human; webhook {hook}")
+        channel_id, title, _ = self.channel()
+        return Identity(id=channel_id, name=title, detail=f"{self.account.mode} mode")
+
+    def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
+        if self.account.mode != "comment":
+            return None  # hand-offs are published by a human, never by us
+        try:
+            channel_id, _, _ = self.channel()
+            body = self._execute(
+                self._service().commentThreads().list(
+                    part="snippet", allThreadsRelatedToChannelId=channel_id, maxResults=100,
+                    textFormat="plainText"),
+                "reading recent comments", UNITS["list"])
+        except Rejected as exc:
+            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
+        for thread in body.get("items") or []:
+            snip = thread.get("snippet", {})
+            top = snip.get("topLevelComment", {}).get("snippet", {})
+            author = (top.get("authorChannelId") or {}).get("value")
+            if author and author != channel_id:
+                continue
+            if since is not None and not _after(top.get("publishedAt"), since):
+                continue
+            if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "", link):
+                vid = snip.get("videoId") or top.get("videoId")
+                return PublishResult(remote_id=str(thread.get("id")),
+                                     url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
+                                     status="sent", detail="found among the channel's comments")
+        return None
+
+    def describe(self) -> str:
+        return (f"{self.label} account {self.account.name!r} ({self.account.mode} mode) via "
+                f"{self.api_base}; credentials: {self.credential_summary()}")
+
+
+def _after(stamp: object, since: datetime) -> bool:
+    if not isinstance(stamp, str):
+        return True
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return when >= since
