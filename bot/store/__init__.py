@@ -1,0 +1,28 @@
+"""The durable ledger: feeds, articles, deliveries and account state (SQLAlchemy + Alembic).
+
+``Store(url)`` on SQLite (one daemon; WAL, ``BEGIN IMMEDIATE`` for writes) or PostgreSQL
+(several replicas; row locks, ``SKIP LOCKED``). Call ``upgrade()`` at start-up. Every call
+is one short transaction that returns frozen row snapshots (``DeliveryRow``, ``ArticleRow``,
+``FeedStateRow``, ``AccountStateRow``) and turns any database failure into ``StoreError``.
+
+Never twice: ``UNIQUE(article_id, account)`` makes ``add_delivery`` return None for a pair
+already in the ledger, and ``claim_next``/``claim_specific`` hand a delivery to one owner
+at a time (``mark_*`` with ``owner=`` refuse once that owner lost the lease). Never lost:
+a sender that dies leaves its row ``sending``; ``stale_sending`` + ``take_over_stale`` let
+another worker reconcile it (``mark_sent`` or ``mark_uncertain`` for a human).
+"""
+
+from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
+from bot.store.schema import CAP_STATUSES, DUE_STATUSES, DeliveryStatus
+from bot.store.store import Store
+
+__all__ = [
+    "CAP_STATUSES",
+    "DUE_STATUSES",
+    "AccountStateRow",
+    "ArticleRow",
+    "DeliveryRow",
+    "DeliveryStatus",
+    "FeedStateRow",
+    "Store",
+]
