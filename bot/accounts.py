@@ -48,25 +48,35 @@ def check_accounts(
         if names is None and not account.enabled:
             continue
         dry = settings.is_dry_run(account)
-        check = AccountCheck(account.name, account.platform, ok=False,
-                             mode="dry run" if dry else "live")
+        check = AccountCheck(
+            account.name, account.platform, ok=False, mode="dry run" if dry else "live"
+        )
         try:
             ident = get_adapter(account, settings).verify()
         except BotError as exc:
             check.error = str(exc)
-            log.error("account %s: check failed: %s", account.name, exc,
-                      extra={"account": account.name})
+            log.error(
+                "account %s: check failed: %s", account.name, exc, extra={"account": account.name}
+            )
         else:
             check.ok = True
             check.identity = f"{ident.name} ({ident.id})" if ident.id else ident.name
             check.expires_at = ident.expires_at
             if ident.expires_at is not None and ident.expires_at - now <= warn_before:
                 left = ident.expires_at - now
-                check.warning = f"token expires in {max(0, left.days)} days ({ident.expires_at:%Y-%m-%d})"
-                log.warning("account %s: %s — renew it with `bot auth %s`", account.name,
-                            check.warning, account.platform, extra={"account": account.name})
+                check.warning = (
+                    f"token expires in {max(0, left.days)} days ({ident.expires_at:%Y-%m-%d})"
+                )
+                log.warning(
+                    "account %s: %s — renew it with `bot auth %s`",
+                    account.name,
+                    check.warning,
+                    account.platform,
+                    extra={"account": account.name},
+                )
             if store is not None:
-                store.record_verification(account.name, identity=check.identity,
-                                          expires_at=ident.expires_at, now=now)
+                store.record_verification(
+                    account.name, identity=check.identity, expires_at=ident.expires_at, now=now
+                )
         results.append(check)
     return results

@@ -83,7 +83,7 @@ class Account(_Model):
     platform: Platform
     enabled: bool = True
     dry_run: bool | None = None
-    """True: never send. False: send (fails without credentials). None: dry run without credentials."""
+    """True: never send. False: send. None (default): dry run when it has no credentials."""
     template: Path | None = None
     max_length: int | None = Field(default=None, gt=0)
     hashtags: int | None = Field(default=None, ge=0)
@@ -118,7 +118,9 @@ class Account(_Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Istanbul)") from None
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name like Europe/Istanbul)"
+            ) from None
         return v
 
     @field_validator("graph_version")
@@ -251,9 +253,15 @@ class Settings(BaseSettings):
 
         for d in _SECRETS_DIRS.get():
             if d.is_dir():
-                sources.append(NestedSecretsSettingsSource(
-                    file_secret_settings, secrets_dir=d, secrets_nested_subdir=True,
-                    secrets_dir_missing="ok", secrets_prefix=""))
+                sources.append(
+                    NestedSecretsSettingsSource(
+                        file_secret_settings,
+                        secrets_dir=d,
+                        secrets_nested_subdir=True,
+                        secrets_dir_missing="ok",
+                        secrets_prefix="",
+                    )
+                )
         yaml_path = _YAML_PATH.get()
         if yaml_path is not None:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
@@ -274,7 +282,9 @@ class Settings(BaseSettings):
         for a in self.accounts:
             if a.name == name:
                 return a
-        raise ConfigError(f"no account named {name!r} (configured: {', '.join(self.account_names)})")
+        raise ConfigError(
+            f"no account named {name!r} (configured: {', '.join(self.account_names)})"
+        )
 
     @property
     def account_names(self) -> list[str]:
@@ -291,12 +301,19 @@ class Settings(BaseSettings):
 
 
 def default_accounts() -> list[Account]:
+    """The embedded demo accounts: one per platform, dry run until credentials appear.
+
+    They post without spacing so that a first `bot run` shows every sample article at once;
+    a real configuration lists its own accounts (default spacing: 10 minutes).
+    """
     return [
-        Account(name="x", platform="twitter", utm={"utm_source": "twitter", "utm_medium": "social"}),
-        Account(name="facebook", platform="facebook",
-                utm={"utm_source": "facebook", "utm_medium": "social"}),
-        Account(name="youtube", platform="youtube",
-                utm={"utm_source": "youtube", "utm_medium": "social"}),
+        Account(
+            name=name,
+            platform=platform,
+            min_spacing_minutes=0,
+            utm={"utm_source": platform, "utm_medium": "social"},
+        )
+        for name, platform in (("x", "twitter"), ("facebook", "facebook"), ("youtube", "youtube"))
     ]
 
 
@@ -338,7 +355,9 @@ def _problem_lines(exc: ValidationError) -> list[str]:
 def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
     """Load and cross-check the settings, or raise ConfigError with one line per problem."""
     path = resolve_config_path(config)
-    dirs: list[Path] = [Path(p) for p in os.environ.get("BOT_SECRETS_DIRS", "").split(os.pathsep) if p]
+    dirs: list[Path] = [
+        Path(p) for p in os.environ.get("BOT_SECRETS_DIRS", "").split(os.pathsep) if p
+    ]
     dirs += [d for d in DEFAULT_SECRETS_DIRS]
     ytok = _YAML_PATH.set(path)
     stok = _SECRETS_DIRS.set(tuple(dirs))
@@ -358,7 +377,9 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
             settings = Settings(**overrides)
         except ValidationError as exc:
             problems = _problem_lines(exc)
-            raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems) from None
+            raise ConfigError(
+                f"invalid configuration ({len(problems)} problems)", problems
+            ) from None
     finally:
         _YAML_PATH.reset(ytok)
         _SECRETS_DIRS.reset(stok)
@@ -384,10 +405,10 @@ def cross_check(s: Settings) -> list[str]:
     for n in s.credentials:
         if n not in names:
             problems.append(f"credentials.{n}: no account named {n!r}")
-    for i, a in enumerate(s.accounts):
-        if a.template is not None and not a.template.is_file():
-            problems.append(f"accounts.{i}.template: file not found: {a.template}")
-        if a.platform == "facebook" and not s.is_dry_run(a) and not a.page_id:
+    for i, acc in enumerate(s.accounts):
+        if acc.template is not None and not acc.template.is_file():
+            problems.append(f"accounts.{i}.template: file not found: {acc.template}")
+        if acc.platform == "facebook" and not s.is_dry_run(acc) and not acc.page_id:
             problems.append(f"accounts.{i}.page_id: a live Facebook account needs its Page id")
     if s.templates_dir is not None and not s.templates_dir.is_dir():
         problems.append(f"templates_dir: folder not found: {s.templates_dir}")

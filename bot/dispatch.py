@@ -73,7 +73,8 @@ class Outcome:
     account: str
     platform: str
     status: str
-    """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain, busy"""
+    """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain,
+    busy"""
     delivery_id: int | None = None
     url: str | None = None
     remote_id: str | None = None
@@ -104,8 +105,13 @@ class Outcome:
         return text
 
     def as_json(self) -> dict[str, Any]:
-        return {"status": self.status, "delivery_id": self.delivery_id, "url": self.url,
-                "remote_id": self.remote_id, "error": self.error}
+        return {
+            "status": self.status,
+            "delivery_id": self.delivery_id,
+            "url": self.url,
+            "remote_id": self.remote_id,
+            "error": self.error,
+        }
 
 
 # --------------------------------------------------------------------------- sending
@@ -143,8 +149,9 @@ def deliver(
     out = Outcome(account=account.name, platform=account.platform, status="", delivery_id=row.id)
     post = post_of(row)
     if post is None:
-        store.mark_dead(row.id, error="no rendered post stored for this delivery", now=now,
-                        owner=owner)
+        store.mark_dead(
+            row.id, error="no rendered post stored for this delivery", now=now, owner=owner
+        )
         out.status, out.error = "dead", "no rendered post stored"
         return out
     extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
@@ -154,8 +161,9 @@ def deliver(
             raise Rejected("the post has no link; a live post needs the article's URL")
         result = adapter.publish(post, delivery_id=row.id)
     except AlreadyPosted as exc:
-        store.mark_sent(row.id, remote_id=exc.remote_id, remote_url=exc.remote_url, now=utcnow(),
-                        owner=owner)
+        store.mark_sent(
+            row.id, remote_id=exc.remote_id, remote_url=exc.remote_url, now=utcnow(), owner=owner
+        )
         log.info("%s: already on the platform, recorded as sent", account.name, extra=extra)
         out.status, out.remote_id, out.url = "already_sent", exc.remote_id, exc.remote_url
         return out
@@ -164,15 +172,24 @@ def deliver(
         until = utcnow() + timedelta(seconds=delay)
         store.release(row.id, next_attempt_at=until, now=utcnow(), owner=owner, error=str(exc))
         store.pause_account(account.name, reason=f"rate limited: {exc}", until=until, now=utcnow())
-        log.warning("%s: rate limited, next try at %s", account.name,
-                    until.isoformat(timespec="seconds"), extra=extra)
+        log.warning(
+            "%s: rate limited, next try at %s",
+            account.name,
+            until.isoformat(timespec="seconds"),
+            extra=extra,
+        )
         out.status, out.error = "rate_limited", str(exc)
         return out
     except AuthError as exc:
         store.release(row.id, next_attempt_at=utcnow(), now=utcnow(), owner=owner, error=str(exc))
         store.pause_account(account.name, reason=f"auth: {exc}", until=None, now=utcnow())
-        log.error("%s: credentials refused, account paused until `bot accounts resume %s`: %s",
-                  account.name, account.name, exc, extra=extra)
+        log.error(
+            "%s: credentials refused, account paused until `bot accounts resume %s`: %s",
+            account.name,
+            account.name,
+            exc,
+            extra=extra,
+        )
         out.status, out.error = "paused", str(exc)
         return out
     except (Rejected, RenderError, ConfigError) as exc:
@@ -190,40 +207,72 @@ def deliver(
     if result.status == "awaiting_human":
         store.mark_awaiting_human(row.id, now=utcnow(), owner=owner)
         out.status = "awaiting_human"
-        log.info("%s: community post ready for a human (delivery %s)", account.name, row.id,
-                 extra=extra)
+        log.info(
+            "%s: community post ready for a human (delivery %s)", account.name, row.id, extra=extra
+        )
     elif result.status == "dry_run":
         store.mark_sent(row.id, remote_id="dry-run", remote_url=None, now=utcnow(), owner=owner)
-        out.status = "dry_run"
-        log.info("%s [dry run] would post:\n%s", account.name, post.text, extra=extra)
+        out.status = "dry_run"  # the dry-run adapter has logged the exact text
     else:
-        store.mark_sent(row.id, remote_id=result.remote_id, remote_url=result.url, now=utcnow(),
-                        owner=owner)
+        store.mark_sent(
+            row.id, remote_id=result.remote_id, remote_url=result.url, now=utcnow(), owner=owner
+        )
         out.status = "sent"
         log.info("%s: posted %s", account.name, result.url or result.remote_id, extra=extra)
     return out
 
 
-def _retry_or_die(settings: Settings, store: Store, account: Account, row: DeliveryRow,
-                  owner: str, error: str, out: Outcome, extra: dict[str, Any]) -> Outcome:
+def _retry_or_die(
+    settings: Settings,
+    store: Store,
+    account: Account,
+    row: DeliveryRow,
+    owner: str,
+    error: str,
+    out: Outcome,
+    extra: dict[str, Any],
+) -> Outcome:
     if row.attempts >= settings.scheduler.max_attempts:
-        store.mark_dead(row.id, error=f"gave up after {row.attempts} attempts: {error}",
-                        now=utcnow(), owner=owner)
-        log.error("%s: giving up after %d attempts: %s", account.name, row.attempts, error,
-                  extra=extra)
+        store.mark_dead(
+            row.id,
+            error=f"gave up after {row.attempts} attempts: {error}",
+            now=utcnow(),
+            owner=owner,
+        )
+        log.error(
+            "%s: giving up after %d attempts: %s", account.name, row.attempts, error, extra=extra
+        )
         out.status, out.error = "dead", error
         return out
     delay = _backoff(settings, row.attempts)
-    store.mark_retry(row.id, error=error, next_attempt_at=utcnow() + timedelta(seconds=delay),
-                     now=utcnow(), owner=owner)
-    log.warning("%s: attempt %d failed (%s); retrying in %.0f s", account.name, row.attempts,
-                error, delay, extra=extra)
+    store.mark_retry(
+        row.id,
+        error=error,
+        next_attempt_at=utcnow() + timedelta(seconds=delay),
+        now=utcnow(),
+        owner=owner,
+    )
+    log.warning(
+        "%s: attempt %d failed (%s); retrying in %.0f s",
+        account.name,
+        row.attempts,
+        error,
+        delay,
+        extra=extra,
+    )
     out.status, out.error = "retry", error
     return out
 
 
-def dispatch_account(settings: Settings, store: Store, account: Account, *, owner: str,
-                     now: datetime | None = None, limit: int = 1) -> list[Outcome]:
+def dispatch_account(
+    settings: Settings,
+    store: Store,
+    account: Account,
+    *,
+    owner: str,
+    now: datetime | None = None,
+    limit: int = 1,
+) -> list[Outcome]:
     """Send up to ``limit`` due deliveries of one account, honouring window, spacing and cap."""
     from bot.scheduler.policy import day_start, in_window
 
@@ -233,9 +282,13 @@ def dispatch_account(settings: Settings, store: Store, account: Account, *, owne
         if not in_window(account, t):
             break
         row = store.claim_next(
-            account.name, owner=owner, now=t, lease_seconds=settings.scheduler.lease_seconds,
+            account.name,
+            owner=owner,
+            now=t,
+            lease_seconds=settings.scheduler.lease_seconds,
             min_spacing_seconds=account.min_spacing_minutes * 60,
-            daily_cap=account.daily_cap, day_start=day_start(account, t),
+            daily_cap=account.daily_cap,
+            day_start=day_start(account, t),
         )
         if row is None:
             break
@@ -250,8 +303,9 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
     now = now or utcnow()
     settled = 0
     for stale in store.stale_sending(now=now):
-        row = store.take_over_stale(stale.id, owner=owner, now=now,
-                                    lease_seconds=settings.scheduler.lease_seconds)
+        row = store.take_over_stale(
+            stale.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds
+        )
         if row is None:
             continue
         extra = {"account": row.account, "delivery": row.id}
@@ -260,33 +314,48 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
             adapter = get_adapter(account, settings)
             found = adapter.find_existing(row.link, since=row.created_at) if row.link else None
         except ConfigError:
-            store.mark_uncertain(row.id, error="account no longer configured", now=now,
-                                 owner=owner)
+            store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue
         except (PublishError, BotError) as exc:
-            store.mark_uncertain(row.id, error=f"crashed while sending; platform check failed: {exc}",
-                                 now=now, owner=owner)
-            log.warning("delivery %s: left uncertain (%s); a human must check", row.id, exc,
-                        extra=extra)
+            store.mark_uncertain(
+                row.id,
+                error=f"crashed while sending; platform check failed: {exc}",
+                now=now,
+                owner=owner,
+            )
+            log.warning(
+                "delivery %s: left uncertain (%s); a human must check", row.id, exc, extra=extra
+            )
             settled += 1
             continue
         if found is not None:
-            store.mark_sent(row.id, remote_id=found.remote_id, remote_url=found.url, now=now,
-                            owner=owner)
-            log.info("delivery %s: found on the platform after a crash; recorded as sent",
-                     row.id, extra=extra)
+            store.mark_sent(
+                row.id, remote_id=found.remote_id, remote_url=found.url, now=now, owner=owner
+            )
+            log.info(
+                "delivery %s: found on the platform after a crash; recorded as sent",
+                row.id,
+                extra=extra,
+            )
         else:
-            store.release(row.id, next_attempt_at=now, now=now, owner=owner,
-                          error="crashed while sending; not on the platform, will retry")
-            log.info("delivery %s: not on the platform after a crash; will retry", row.id,
-                     extra=extra)
+            store.release(
+                row.id,
+                next_attempt_at=now,
+                now=now,
+                owner=owner,
+                error="crashed while sending; not on the platform, will retry",
+            )
+            log.info(
+                "delivery %s: not on the platform after a crash; will retry", row.id, extra=extra
+            )
         settled += 1
     return settled
 
 
 # --------------------------------------------------------------------------- by hand
-def publish_by_hand(prepared: Prepared, settings: Settings, *, force: bool = False,
-                    store: Store | None = None) -> list[Outcome]:
+def publish_by_hand(
+    prepared: Prepared, settings: Settings, *, force: bool = False, store: Store | None = None
+) -> list[Outcome]:
     """`bot post` live: one delivery per account through the ledger; skips what was sent."""
     live = [p for p in prepared.posts if not settings.is_dry_run(settings.account(p.account))]
     if not live:
@@ -305,22 +374,39 @@ def publish_by_hand(prepared: Prepared, settings: Settings, *, force: bool = Fal
         existing = store.find_article(url=article.url)
         article_id = existing.id if existing else article.id
         if existing is None:
-            store.add_article(id=article_id, feed=None, guid=None, url=article.url,
-                              title=article.title, content_hash=article.content_hash,
-                              published_at=article.published, payload={}, now=now)
+            store.add_article(
+                id=article_id,
+                feed=None,
+                guid=None,
+                url=article.url,
+                title=article.title,
+                content_hash=article.content_hash,
+                published_at=article.published,
+                payload={},
+                now=now,
+            )
         outcomes: list[Outcome] = []
         for post in prepared.posts:
             account = settings.account(post.account)
-            outcomes.append(_by_hand_one(settings, store, account, post, article_id, owner,
-                                         force, prepared))
+            outcomes.append(
+                _by_hand_one(settings, store, account, post, article_id, owner, force, prepared)
+            )
         return outcomes
     finally:
         if own:
             store.close()
 
 
-def _by_hand_one(settings: Settings, store: Store, account: Account, post: Post,
-                 article_id: str, owner: str, force: bool, prepared: Prepared) -> Outcome:
+def _by_hand_one(
+    settings: Settings,
+    store: Store,
+    account: Account,
+    post: Post,
+    article_id: str,
+    owner: str,
+    force: bool,
+    prepared: Prepared,
+) -> Outcome:
     from bot.store import DeliveryStatus as S
 
     base = Outcome(account=account.name, platform=account.platform, status="")
@@ -332,18 +418,28 @@ def _by_hand_one(settings: Settings, store: Store, account: Account, post: Post,
     if row is not None and row.status in (S.SENT, S.AWAITING_HUMAN) and not force:
         base.status, base.url, base.delivery_id = "already_sent", row.remote_url, row.id
         return base
-    payload = {"post": post.model_dump(mode="json"),
-               "article": prepared.article.model_dump(mode="json", exclude={"text"})}
+    payload = {
+        "post": post.model_dump(mode="json"),
+        "article": prepared.article.model_dump(mode="json", exclude={"text"}),
+    }
     if row is None:
-        row = store.add_delivery(article_id=article_id, account=account.name,
-                                 platform=account.platform, text=post.text, link=post.link,
-                                 payload=payload, next_attempt_at=now, now=now)
+        row = store.add_delivery(
+            article_id=article_id,
+            account=account.name,
+            platform=account.platform,
+            text=post.text,
+            link=post.link,
+            payload=payload,
+            next_attempt_at=now,
+            now=now,
+        )
         row = row or store.find_delivery(article_id, account.name)
     elif force or row.status not in (S.SENDING,):
-        store.retry(row.id, now=now, payload=payload, text=post.text)
+        store.retry(row.id, now=now, payload=payload, text=post.text, force=force)
     assert row is not None
-    claimed = store.claim_specific(row.id, owner=owner, now=now,
-                                   lease_seconds=settings.scheduler.lease_seconds)
+    claimed = store.claim_specific(
+        row.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds
+    )
     if claimed is None:
         base.status, base.delivery_id = "busy", row.id
         return base

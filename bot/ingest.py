@@ -69,14 +69,16 @@ def poll_feed(
     now = now or utcnow()
     report = IngestReport(feed=feed.name)
     hold = max(1.0, feed.interval_seconds * 0.8)
-    if not force and not store.claim_feed_poll(feed.name, feed.url, owner=owner, now=now,
-                                               hold_seconds=hold):
+    if not force and not store.claim_feed_poll(
+        feed.name, feed.url, owner=owner, now=now, hold_seconds=hold
+    ):
         report.status = "skipped"
         return report
     state = store.get_feed(feed.name)
     first_run = state is None or not state.initialized
     result = fetch_feed(
-        feed, settings.http,
+        feed,
+        settings.http,
         etag=None if (state is None or backfill) else state.etag,
         last_modified=None if (state is None or backfill) else state.last_modified,
         client=client,
@@ -92,17 +94,38 @@ def poll_feed(
         store.save_feed_check(feed.name, feed.url, checked_at=now, ok=True)
         return report
     n_backfill = feed.backfill if backfill is None else backfill
-    _ingest_items(settings, store, feed, result.items, report, first_run=first_run,
-                  backfill=n_backfill if (first_run or backfill is not None) else 0, now=now)
-    store.save_feed_check(feed.name, feed.url, checked_at=now, ok=True, etag=result.etag,
-                          last_modified=result.last_modified, initialized=True)
+    _ingest_items(
+        settings,
+        store,
+        feed,
+        result.items,
+        report,
+        first_run=first_run,
+        backfill=n_backfill if (first_run or backfill is not None) else 0,
+        now=now,
+    )
+    store.save_feed_check(
+        feed.name,
+        feed.url,
+        checked_at=now,
+        ok=True,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        initialized=True,
+    )
     if first_run:
-        log.info("feed %s: first run, recorded %d existing items, queued %d (backfill %d)",
-                 feed.name, report.recorded_only, report.queued, n_backfill,
-                 extra={"feed": feed.name})
+        log.info(
+            "feed %s: first run, recorded %d existing items, queued %d (backfill %d)",
+            feed.name,
+            report.recorded_only,
+            report.queued,
+            n_backfill,
+            extra={"feed": feed.name},
+        )
     elif report.queued:
-        log.info("feed %s: %d new articles queued", feed.name, report.queued,
-                 extra={"feed": feed.name})
+        log.info(
+            "feed %s: %d new articles queued", feed.name, report.queued, extra={"feed": feed.name}
+        )
     return report
 
 
@@ -114,8 +137,17 @@ def _article_key(item: Any) -> str:
     return f"sha256:{item.content_hash[:32]}"
 
 
-def _ingest_items(settings: Settings, store: Store, feed: Feed, items: list[Any],
-                  report: IngestReport, *, first_run: bool, backfill: int, now: datetime) -> None:
+def _ingest_items(
+    settings: Settings,
+    store: Store,
+    feed: Feed,
+    items: list[Any],
+    report: IngestReport,
+    *,
+    first_run: bool,
+    backfill: int,
+    now: datetime,
+) -> None:
     from bot.sources.feeds import item_matches, too_old
 
     report.seen = len(items)
@@ -134,26 +166,40 @@ def _ingest_items(settings: Settings, store: Store, feed: Feed, items: list[Any]
             report.duplicates += 1
             if existing.content_hash != item.content_hash or existing.title != item.title:
                 if not existing.edited:
-                    log.info("feed %s: %r changed after it was first seen; not posting again",
-                             feed.name, item.title, extra={"feed": feed.name})
-                store.mark_article_edited(existing.id, title=item.title,
-                                          content_hash=item.content_hash, now=now)
+                    log.info(
+                        "feed %s: %r changed after it was first seen; not posting again",
+                        feed.name,
+                        item.title,
+                        extra={"feed": feed.name},
+                    )
+                store.mark_article_edited(
+                    existing.id, title=item.title, content_hash=item.content_hash, now=now
+                )
                 report.edited += 1
             if key in backfill_keys and not first_run:
                 _queue(settings, store, feed, item, existing.id, report, now)
             continue
         report.new += 1
-        store.add_article(id=key, feed=feed.name, guid=item.guid, url=item.link,
-                          title=item.title, content_hash=item.content_hash,
-                          published_at=item.published, payload={}, now=now)
+        store.add_article(
+            id=key,
+            feed=feed.name,
+            guid=item.guid,
+            url=item.link,
+            title=item.title,
+            content_hash=item.content_hash,
+            published_at=item.published,
+            payload={},
+            now=now,
+        )
         if first_run and key not in backfill_keys:
             report.recorded_only += 1
             continue
         reason = item_matches(feed, item)
         if reason:
             report.filtered += 1
-            log.info("feed %s: skipping %r: %s", feed.name, item.title, reason,
-                     extra={"feed": feed.name})
+            log.info(
+                "feed %s: skipping %r: %s", feed.name, item.title, reason, extra={"feed": feed.name}
+            )
             continue
         if too_old(feed, item, now):
             report.too_old += 1
@@ -161,8 +207,15 @@ def _ingest_items(settings: Settings, store: Store, feed: Feed, items: list[Any]
         _queue(settings, store, feed, item, key, report, now)
 
 
-def _queue(settings: Settings, store: Store, feed: Feed, item: Any, article_id: str,
-           report: IngestReport, now: datetime) -> None:
+def _queue(
+    settings: Settings,
+    store: Store,
+    feed: Feed,
+    item: Any,
+    article_id: str,
+    report: IngestReport,
+    now: datetime,
+) -> None:
     """Extract, render and record one delivery per routed account."""
     from bot.extract.feeditem import article_from_item
     from bot.pipeline import prepare_article
@@ -178,12 +231,20 @@ def _queue(settings: Settings, store: Store, feed: Feed, item: Any, article_id: 
     except BotError as exc:
         report.failed += 1
         report.notes.append(f"{item.title}: {exc}")
-        log.error("feed %s: cannot prepare %r: %s", feed.name, item.title, exc,
-                  extra={"feed": feed.name})
+        log.error(
+            "feed %s: cannot prepare %r: %s", feed.name, item.title, exc, extra={"feed": feed.name}
+        )
         for acc in accounts:
-            row = store.add_delivery(article_id=article_id, account=acc.name, platform=acc.platform,
-                                     text="", link=item.link, payload={"error": str(exc)},
-                                     next_attempt_at=now, now=now)
+            row = store.add_delivery(
+                article_id=article_id,
+                account=acc.name,
+                platform=acc.platform,
+                text="",
+                link=item.link,
+                payload={"error": str(exc)},
+                next_attempt_at=now,
+                now=now,
+            )
             if row is not None:
                 store.mark_dead(row.id, error=f"could not prepare the post: {exc}", now=now)
         return
@@ -191,10 +252,14 @@ def _queue(settings: Settings, store: Store, feed: Feed, item: Any, article_id: 
     for post in prepared.posts:
         acc = settings.account(post.account)
         row = store.add_delivery(
-            article_id=article_id, account=acc.name, platform=acc.platform, text=post.text,
-            link=post.link, payload={"post": post.model_dump(mode="json"),
-                                     "article": _article_payload(article)},
-            next_attempt_at=now, now=now,
+            article_id=article_id,
+            account=acc.name,
+            platform=acc.platform,
+            text=post.text,
+            link=post.link,
+            payload={"post": post.model_dump(mode="json"), "article": _article_payload(article)},
+            next_attempt_at=now,
+            now=now,
         )
         if row is not None:
             report.deliveries += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from bot.config import PLATFORMS, Account, Feed, Settings
 from bot.errors import ConfigError
@@ -41,9 +41,7 @@ def select_accounts(
         wanted = [aliases.get(p, p) for p in wanted]
         bad = [p for p in wanted if p not in PLATFORMS]
         if bad:
-            raise ConfigError(
-                f"unknown platform {bad[0]!r} (choose from {', '.join(PLATFORMS)})"
-            )
+            raise ConfigError(f"unknown platform {bad[0]!r} (choose from {', '.join(PLATFORMS)})")
         chosen = [a for a in chosen if a.platform in wanted]
     if accounts:
         names = list(accounts)
@@ -65,9 +63,7 @@ def summary_for(article: Article, settings: Settings, accounts: list[Account]) -
     return summarize_article(article, cfg)
 
 
-def prepare_article(
-    article: Article, settings: Settings, accounts: list[Account]
-) -> Prepared:
+def prepare_article(article: Article, settings: Settings, accounts: list[Account]) -> Prepared:
     """Summarise and render one article for the given accounts."""
     from bot.render import render_posts
     from bot.render.templates import Templates
@@ -80,12 +76,16 @@ def prepare_article(
     if not article.url:
         warnings.append("the article has no link: pass --url (a live post will refuse)")
     for p in posts:
-        warnings.extend(w for w in p.warnings if w not in warnings)
+        warnings.extend(
+            w
+            for w in p.warnings
+            if w not in warnings and not (w.startswith("no link") and not article.url)
+        )
     return Prepared(article=article, summary=summary, posts=posts, warnings=warnings)
 
 
 def read_article(
-    arg: str, settings: Settings, *, url: str | None = None, stdin: IO[bytes] | None = None
+    arg: str, settings: Settings, *, url: str | None = None, stdin: BinaryIO | None = None
 ) -> Article:
     """Read and extract one article from a URL, a file or '-' (stdin)."""
     from bot.extract import extract
@@ -102,7 +102,7 @@ def prepare(
     url: str | None = None,
     platforms: Iterable[str] | None = None,
     accounts: Iterable[str] | None = None,
-    stdin: IO[bytes] | None = None,
+    stdin: BinaryIO | None = None,
 ) -> Prepared:
     """Read, extract, summarise and render: everything ``bot preview`` shows."""
     chosen = select_accounts(settings, platforms=platforms, accounts=accounts)
@@ -127,8 +127,9 @@ def poll_feed_job(settings: Settings, store: Store, feed: Feed, *, owner: str) -
     return poll_feed(settings, store, feed, owner=owner)
 
 
-def dispatch_account_job(settings: Settings, store: Store, account: Account, *,
-                         owner: str) -> list[Outcome]:
+def dispatch_account_job(
+    settings: Settings, store: Store, account: Account, *, owner: str
+) -> list[Outcome]:
     """Send the due deliveries of one account (window, spacing and cap permitting)."""
     from bot.dispatch import dispatch_account
 

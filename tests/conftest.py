@@ -60,15 +60,17 @@ def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object):  # type
             if not ipaddress.ip_address(host).is_loopback:
                 raise InternetBlocked(f"tests must not resolve non-loopback hosts ({host!r})")
         except ValueError:
-            raise InternetBlocked(f"tests must not resolve external host names ({host!r})") from None
+            raise InternetBlocked(
+                f"tests must not resolve external host names ({host!r})"
+            ) from None
     return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_internet() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = _guarded_getaddrinfo
     try:
         yield
     finally:
@@ -100,5 +102,3 @@ def sample_article_path(shared_dir: Path) -> Path:
     if not p.is_file():
         pytest.skip(f"sample article missing: {p}")
     return p
-
-

@@ -78,7 +78,11 @@ def state(ctx: typer.Context) -> State:
 def _root(
     ctx: typer.Context,
     config: Path | None = typer.Option(
-        None, "--config", "-c", envvar="BOT_CONFIG", help="YAML settings file [default: config/bot.yaml if present]."
+        None,
+        "--config",
+        "-c",
+        envvar="BOT_CONFIG",
+        help="YAML settings file [default: config/bot.yaml if present].",
     ),
     log_level: str | None = typer.Option(
         None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (overrides the settings)."
@@ -115,3 +119,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line; the traceback goes to the DEBUG log
+        import logging
+
+        logging.getLogger("bot").debug("internal error", exc_info=True)
+        sys.stderr.write(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(please report it; run with --log-level DEBUG for the traceback)\n"
+        )
+        sys.exit(70)

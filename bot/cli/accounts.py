@@ -6,10 +6,12 @@ import typer
 
 from bot.cli import app, fail, state, views
 
-accounts_app = typer.Typer(help="Configured accounts: check credentials, resume a paused one.",
-                           no_args_is_help=True)
-auth_app = typer.Typer(help="Get credentials once and store them in the secrets directory.",
-                       no_args_is_help=True)
+accounts_app = typer.Typer(
+    help="Configured accounts: check credentials, resume a paused one.", no_args_is_help=True
+)
+auth_app = typer.Typer(
+    help="Get credentials once and store them in the secrets directory.", no_args_is_help=True
+)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(auth_app, name="auth")
 
@@ -33,18 +35,37 @@ def check(
     finally:
         store.close()
     if as_json:
-        views.print_json({"accounts": [
-            {"account": r.account, "platform": r.platform, "ok": r.ok, "mode": r.mode,
-             "identity": r.identity, "expires_at": r.expires_at.isoformat() if r.expires_at else None,
-             "error": r.error, "warning": r.warning} for r in results]})
+        views.print_json(
+            {
+                "accounts": [
+                    {
+                        "account": r.account,
+                        "platform": r.platform,
+                        "ok": r.ok,
+                        "mode": r.mode,
+                        "identity": r.identity,
+                        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+                        "error": r.error,
+                        "warning": r.warning,
+                    }
+                    for r in results
+                ]
+            }
+        )
     else:
         from rich.table import Table
 
         t = Table("account", "platform", "mode", "result", "identity", "token expires", "note")
         for r in results:
-            t.add_row(r.account, r.platform, r.mode, "ok" if r.ok else "FAILED", r.identity,
-                      r.expires_at.date().isoformat() if r.expires_at else "-",
-                      r.error or r.warning or "")
+            t.add_row(
+                r.account,
+                r.platform,
+                r.mode,
+                "ok" if r.ok else "FAILED",
+                r.identity,
+                r.expires_at.date().isoformat() if r.expires_at else "-",
+                r.error or r.warning or "",
+            )
         views.console().print(t)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
@@ -78,8 +99,10 @@ def _save(ctx: typer.Context, account: str, values: dict[str, str]) -> None:
     for key, value in values.items():
         path = write_secret(settings.token_dir, account, key, value)
         typer.echo(f"stored {key} in {path} (mode 0600)")
-    typer.echo(f"add {settings.token_dir} to BOT_SECRETS_DIRS (or mount it at /run/secrets) "
-               "so the bot reads it")
+    typer.echo(
+        f"add {settings.token_dir} to BOT_SECRETS_DIRS (or mount it at /run/secrets) "
+        "so the bot reads it"
+    )
 
 
 def _account(ctx: typer.Context, name: str, platform: str) -> str:
@@ -101,12 +124,17 @@ def auth_twitter(
     base = _account(ctx, account, "twitter")
     settings = state(ctx).settings()
     creds = settings.creds(account)
-    ck = _secret(creds.consumer_key.get_secret_value() if creds.consumer_key else None,
-                 "API key (consumer key)")
-    cs = _secret(creds.consumer_secret.get_secret_value() if creds.consumer_secret else None,
-                 "API key secret (consumer secret)")
-    values = twitter_pin_flow(ck, cs, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo,
-                              api_base=base or None)
+    ck = _secret(
+        creds.consumer_key.get_secret_value() if creds.consumer_key else None,
+        "API key (consumer key)",
+    )
+    cs = _secret(
+        creds.consumer_secret.get_secret_value() if creds.consumer_secret else None,
+        "API key secret (consumer secret)",
+    )
+    values = twitter_pin_flow(
+        ck, cs, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo, api_base=base or None
+    )
     values.setdefault("consumer_key", ck)
     values.setdefault("consumer_secret", cs)
     _save(ctx, account, values)
@@ -120,13 +148,18 @@ def auth_youtube(
     """Installed-app OAuth flow: prints a URL, reads the code, stores the refresh token."""
     from bot.adapters.auth import youtube_installed_flow
 
-    _account(ctx, account, "youtube")
+    base = _account(ctx, account, "youtube")
     creds = state(ctx).settings().creds(account)
-    cid = _secret(creds.client_id.get_secret_value() if creds.client_id else None, "OAuth client id")
-    csec = _secret(creds.client_secret.get_secret_value() if creds.client_secret else None,
-                   "OAuth client secret")
-    values = youtube_installed_flow(cid, csec, prompt=lambda q: str(typer.prompt(q)),
-                                    echo=typer.echo)
+    cid = _secret(
+        creds.client_id.get_secret_value() if creds.client_id else None, "OAuth client id"
+    )
+    csec = _secret(
+        creds.client_secret.get_secret_value() if creds.client_secret else None,
+        "OAuth client secret",
+    )
+    values = youtube_installed_flow(
+        cid, csec, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo, api_base=base or None
+    )
     values.setdefault("client_id", cid)
     values.setdefault("client_secret", csec)
     _save(ctx, account, values)
@@ -145,9 +178,17 @@ def auth_facebook(
     acc = settings.account(account)
     creds = settings.creds(account)
     app_id = _secret(creds.app_id.get_secret_value() if creds.app_id else None, "App id")
-    app_secret = _secret(creds.app_secret.get_secret_value() if creds.app_secret else None,
-                         "App secret")
+    app_secret = _secret(
+        creds.app_secret.get_secret_value() if creds.app_secret else None, "App secret"
+    )
     user_token = _secret(None, "User access token (from the Graph API Explorer)")
-    values = facebook_exchange(app_id, app_secret, user_token, acc.page_id,
-                               api_base=base or None)
+    values = facebook_exchange(
+        app_id,
+        app_secret,
+        user_token,
+        acc.page_id,
+        api_base=base or None,
+        graph_version=acc.graph_version,
+        echo=typer.echo,
+    )
     _save(ctx, account, values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def run(ctx: typer.Context) -> None:
-    """Run the daemon: poll feeds, post new articles on schedule, serve /healthz, /readyz, /metrics."""
+    """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics."""
     from bot.dispatch import open_store
     from bot.scheduler.daemon import Daemon
 
@@ -31,8 +31,9 @@ def run(ctx: typer.Context) -> None:
         store.close()
 
 
-def _poll_all(settings: Settings, store: Store, feeds: list[Feed], backfill: int | None,
-              owner: str) -> list[IngestReport]:
+def _poll_all(
+    settings: Settings, store: Store, feeds: list[Feed], backfill: int | None, owner: str
+) -> list[IngestReport]:
     """Poll feeds concurrently, with a progress bar on a terminal."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -60,7 +61,9 @@ def _poll_all(settings: Settings, store: Store, feeds: list[Feed], backfill: int
 def poll(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="Poll each feed once and exit (for cron)."),
-    feed: list[str] | None = typer.Option(None, "--feed", "-f", help="Only this feed (repeatable)."),
+    feed: list[str] | None = typer.Option(
+        None, "--feed", "-f", help="Only this feed (repeatable)."
+    ),
     backfill: int | None = typer.Option(
         None, "--backfill", min=0, help="Also queue the newest N items, even on a feed seen before."
     ),
@@ -101,8 +104,13 @@ def _report_line(r: IngestReport) -> str:
     if r.status == "not_modified":
         return f"{r.feed}: not modified"
     parts = [f"{r.seen} items", f"{r.new} new", f"{r.queued} queued"]
-    for label, n in (("recorded (first run)", r.recorded_only), ("filtered", r.filtered),
-                     ("too old", r.too_old), ("edited", r.edited), ("failed", r.failed)):
+    for label, n in (
+        ("recorded (first run)", r.recorded_only),
+        ("filtered", r.filtered),
+        ("too old", r.too_old),
+        ("edited", r.edited),
+        ("failed", r.failed),
+    ):
         if n:
             parts.append(f"{n} {label}")
     line = f"{r.feed}: " + ", ".join(parts)
@@ -126,17 +134,20 @@ def feeds(
         rows = {r.name: r for r in store.list_feeds()}
     finally:
         store.close()
-    data = []
+    data: list[dict[str, Any]] = []
     for f in settings.feeds:
         r = rows.get(f.name)
-        data.append({
-            "name": f.name, "url": f.url,
-            "last_checked": r.last_checked_at.isoformat() if r and r.last_checked_at else None,
-            "last_success": r.last_success_at.isoformat() if r and r.last_success_at else None,
-            "consecutive_errors": r.consecutive_errors if r else 0,
-            "last_error": r.last_error if r else None,
-            "healthy": bool(r and r.consecutive_errors == 0 and r.last_success_at),
-        })
+        data.append(
+            {
+                "name": f.name,
+                "url": f.url,
+                "last_checked": r.last_checked_at.isoformat() if r and r.last_checked_at else None,
+                "last_success": r.last_success_at.isoformat() if r and r.last_success_at else None,
+                "consecutive_errors": r.consecutive_errors if r else 0,
+                "last_error": r.last_error if r else None,
+                "healthy": bool(r and r.consecutive_errors == 0 and r.last_success_at),
+            }
+        )
     if as_json:
         views.print_json({"feeds": data})
         return
@@ -144,6 +155,12 @@ def feeds(
 
     t = Table("feed", "url", "last check", "last success", "errors", "last error")
     for d in data:
-        t.add_row(d["name"], d["url"], d["last_checked"] or "never", d["last_success"] or "never",
-                  str(d["consecutive_errors"]), d["last_error"] or "")
+        t.add_row(
+            str(d["name"]),
+            str(d["url"]),
+            d["last_checked"] or "never",
+            d["last_success"] or "never",
+            str(d["consecutive_errors"]),
+            d["last_error"] or "",
+        )
     views.console().print(t)

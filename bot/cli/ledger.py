@@ -1,4 +1,4 @@
-"""``bot status``, ``bot retry``, ``bot skip``, ``bot db`` and ``bot youtube``: the ledger by hand."""
+"""``bot status``, ``retry``, ``skip``, ``db`` and ``youtube``: the ledger by hand."""
 
 from __future__ import annotations
 
@@ -27,9 +27,18 @@ def _iso(d: datetime | None) -> str | None:
 
 
 def _row_json(r: DeliveryRow) -> dict[str, Any]:
-    return {"id": r.id, "article": r.article_id, "account": r.account, "platform": r.platform,
-            "status": str(r.status), "attempts": r.attempts, "next_attempt": _iso(r.next_attempt_at),
-            "remote_url": r.remote_url, "last_error": r.last_error, "updated": _iso(r.updated_at)}
+    return {
+        "id": r.id,
+        "article": r.article_id,
+        "account": r.account,
+        "platform": r.platform,
+        "status": str(r.status),
+        "attempts": r.attempts,
+        "next_attempt": _iso(r.next_attempt_at),
+        "remote_url": r.remote_url,
+        "last_error": r.last_error,
+        "updated": _iso(r.updated_at),
+    }
 
 
 @app.command()
@@ -52,20 +61,28 @@ def status(
         next_due = {a.name: store.next_due(a.name) for a in settings.accounts}
     finally:
         store.close()
-    accounts = []
+    accounts: list[dict[str, Any]] = []
     for a in settings.accounts:
         st = accounts_state.get(a.name)
-        accounts.append({
-            "name": a.name, "platform": a.platform, "enabled": a.enabled,
-            "mode": "dry run" if settings.is_dry_run(a) else "live",
-            "counts": counts.get(a.name, {}),
-            "paused": bool(st and st.paused), "paused_reason": st.paused_reason if st else None,
-            "paused_until": _iso(st.paused_until) if st else None,
-            "last_sent": _iso(st.last_sent_at) if st else None,
-            "next_due": _iso(next_due.get(a.name)),
-        })
-    doc = {"accounts": accounts, "recent": [_row_json(r) for r in recent],
-           "attention": [_row_json(r) for r in attention]}
+        accounts.append(
+            {
+                "name": a.name,
+                "platform": a.platform,
+                "enabled": a.enabled,
+                "mode": "dry run" if settings.is_dry_run(a) else "live",
+                "counts": counts.get(a.name, {}),
+                "paused": bool(st and st.paused),
+                "paused_reason": st.paused_reason if st else None,
+                "paused_until": _iso(st.paused_until) if st else None,
+                "last_sent": _iso(st.last_sent_at) if st else None,
+                "next_due": _iso(next_due.get(a.name)),
+            }
+        )
+    doc = {
+        "accounts": accounts,
+        "recent": [_row_json(r) for r in recent],
+        "attention": [_row_json(r) for r in attention],
+    }
     if as_json:
         views.print_json(doc)
         return
@@ -73,15 +90,20 @@ def status(
 
     out = views.console()
     t = Table("account", "platform", "mode", *[s.value for s in S], "next due", title="Deliveries")
-    for a in accounts:
-        name = a["name"] + (" (PAUSED)" if a["paused"] else "")
-        t.add_row(name, a["platform"], a["mode"], *[str(a["counts"].get(s.value, 0)) for s in S],
-                  a["next_due"] or "-")
+    for d in accounts:
+        name = d["name"] + (" (PAUSED)" if d["paused"] else "")
+        t.add_row(
+            name,
+            d["platform"],
+            d["mode"],
+            *[str(d["counts"].get(s.value, 0)) for s in S],
+            d["next_due"] or "-",
+        )
     out.print(t)
-    for a in accounts:
-        if a["paused"]:
-            until = f" until {a['paused_until']}" if a["paused_until"] else ""
-            out.print(f"[paused] {a['name']}{until}: {a['paused_reason']}")
+    for d in accounts:
+        if d["paused"]:
+            until = f" until {d['paused_until']}" if d["paused_until"] else ""
+            out.print(f"[paused] {d['name']}{until}: {d['paused_reason']}")
     if attention:
         t2 = Table("id", "account", "status", "article", "error", title="Needs attention")
         for r in attention:
@@ -89,16 +111,28 @@ def status(
         out.print(t2)
     t3 = Table("id", "account", "status", "tries", "article", "url / error", title="Recent")
     for r in recent:
-        t3.add_row(str(r.id), r.account, str(r.status), str(r.attempts), r.article_id,
-                   r.remote_url or r.last_error or "")
+        t3.add_row(
+            str(r.id),
+            r.account,
+            str(r.status),
+            str(r.attempts),
+            r.article_id,
+            r.remote_url or r.last_error or "",
+        )
     out.print(t3)
 
 
 @app.command()
 def retry(
     ctx: typer.Context,
-    delivery_id: int | None = typer.Argument(None, metavar="[ID]", help="Delivery id (see bot status)."),
-    failed: bool = typer.Option(False, "--failed", help="Retry every failed, dead and uncertain delivery."),
+    delivery_id: int | None = typer.Argument(
+        None, metavar="[ID]", help="Delivery id (see bot status)."
+    ),
+    failed: bool = typer.Option(
+        False,
+        "--failed",
+        help="Retry every failed and dead delivery (uncertain ones one by one, after checking).",
+    ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
     from bot.dispatch import open_store
@@ -153,8 +187,9 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 
 @yt_app.command("pending")
-def yt_pending(ctx: typer.Context,
-               as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
+def yt_pending(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="One JSON document.")
+) -> None:
     """Community posts waiting for a human: text ready to paste, link, image."""
     from bot.dispatch import open_store, post_of
     from bot.store import DeliveryStatus as S
@@ -164,11 +199,19 @@ def yt_pending(ctx: typer.Context,
         rows = [r for r in store.list_deliveries(status=S.AWAITING_HUMAN, limit=500)]
     finally:
         store.close()
-    items = []
+    items: list[dict[str, Any]] = []
     for r in rows:
         p = post_of(r)
-        items.append({"id": r.id, "account": r.account, "text": r.text, "link": r.link,
-                      "image": p.image if p else None, "since": _iso(r.updated_at)})
+        items.append(
+            {
+                "id": r.id,
+                "account": r.account,
+                "text": r.text,
+                "link": r.link,
+                "image": p.image if p else None,
+                "since": _iso(r.updated_at),
+            }
+        )
     if as_json:
         views.print_json({"pending": items})
         return
@@ -180,14 +223,23 @@ def yt_pending(ctx: typer.Context,
     out = views.console()
     for it in items:
         sub = f"image: {it['image']}" if it["image"] else "no image"
-        out.print(Panel(it["text"], title=f"#{it['id']} · {it['account']} · since {it['since']}",
-                        subtitle=f"{sub} · mark done: bot youtube done {it['id']} [POST_URL]",
-                        title_align="left", subtitle_align="left"))
+        out.print(
+            Panel(
+                it["text"],
+                title=f"#{it['id']} · {it['account']} · since {it['since']}",
+                subtitle=f"{sub} · mark done: bot youtube done {it['id']} [POST_URL]",
+                title_align="left",
+                subtitle_align="left",
+            )
+        )
 
 
 @yt_app.command("done")
-def yt_done(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"),
-            url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL.")) -> None:
+def yt_done(
+    ctx: typer.Context,
+    delivery_id: int = typer.Argument(..., metavar="ID"),
+    url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL."),
+) -> None:
     """Record that a human published the community post."""
     from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S

@@ -6,8 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import app, fail, state
-from bot.cli import views
+from bot.cli import app, fail, state, views
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -24,10 +23,16 @@ ARTICLE_HELP = "An http(s) URL, an .html/.htm/.md/.txt file, or '-' for stdin."
 def preview(
     ctx: typer.Context,
     article: str = typer.Argument(..., help=ARTICLE_HELP, metavar="ARTICLE"),
-    platform: list[str] | None = typer.Option(None, "--platform", "-p", help="Only these platforms (comma-separated)."),
+    platform: list[str] | None = typer.Option(
+        None, "--platform", "-p", help="Only these platforms (comma-separated)."
+    ),
     account: list[str] | None = typer.Option(None, "--account", "-a", help="Only these accounts."),
-    url: str | None = typer.Option(None, "--url", help="Canonical link of the article (overrides the page's)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of panels."),
+    url: str | None = typer.Option(
+        None, "--url", help="Canonical link of the article (overrides the page's)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON document instead of panels."
+    ),
 ) -> None:
     """Show exactly what would be posted for ARTICLE (same as `bot post --dry-run`)."""
     _dry_run(ctx, article, platform, account, url, as_json)
@@ -37,57 +42,85 @@ def preview(
 def post(
     ctx: typer.Context,
     article: str = typer.Argument(..., help=ARTICLE_HELP, metavar="ARTICLE"),
-    platform: list[str] | None = typer.Option(None, "--platform", "-p", help="Only these platforms (comma-separated)."),
+    platform: list[str] | None = typer.Option(
+        None, "--platform", "-p", help="Only these platforms (comma-separated)."
+    ),
     account: list[str] | None = typer.Option(None, "--account", "-a", help="Only these accounts."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Render and show; send nothing."),
-    url: str | None = typer.Option(None, "--url", help="Canonical link of the article (overrides the page's)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of panels."),
-    force: bool = typer.Option(False, "--force", help="Post again even where the ledger says it was sent."),
+    url: str | None = typer.Option(
+        None, "--url", help="Canonical link of the article (overrides the page's)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON document instead of panels."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Post again even where the ledger says it was sent."
+    ),
 ) -> None:
     """Post ARTICLE to every enabled account (or --platform/--account), once."""
     if dry_run:
         _dry_run(ctx, article, platform, account, url, as_json)
         return
-    from bot.delivery import publish_by_hand
+    from bot.dispatch import publish_by_hand
     from bot.pipeline import prepare
 
     settings = state(ctx).settings()
-    prepared = prepare(article, settings, url=url, platforms=_split(platform),
-                       accounts=_split(account), stdin=sys.stdin.buffer)
+    prepared = prepare(
+        article,
+        settings,
+        url=url,
+        platforms=_split(platform),
+        accounts=_split(account),
+        stdin=sys.stdin.buffer,
+    )
     outcomes = publish_by_hand(prepared, settings, force=force)
     if force:
         views.show_warnings(["--force: posting again where the ledger says it was already sent"])
     views.show_warnings(prepared.warnings)
     status = {o.account: o.summary() for o in outcomes}
     if as_json:
-        doc = {"article": views.article_json(prepared.article), "posts": []}
         by_account = {o.account: o for o in outcomes}
+        posts = []
         for p in prepared.posts:
             d = views.post_json(p)
             o = by_account.get(p.account)
             if o is not None:
                 d.update(o.as_json())
-            doc["posts"].append(d)
-        views.print_json(doc)
+            posts.append(d)
+        views.print_json({"article": views.article_json(prepared.article), "posts": posts})
     else:
         views.show_prepared(prepared, status=status)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 
 
-def _dry_run(ctx: typer.Context, article: str, platform: list[str] | None,
-             account: list[str] | None, url: str | None, as_json: bool) -> None:
+def _dry_run(
+    ctx: typer.Context,
+    article: str,
+    platform: list[str] | None,
+    account: list[str] | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
     from bot.pipeline import prepare
 
     settings = state(ctx).settings()
-    prepared = prepare(article, settings, url=url, platforms=_split(platform),
-                       accounts=_split(account), stdin=sys.stdin.buffer)
+    prepared = prepare(
+        article,
+        settings,
+        url=url,
+        platforms=_split(platform),
+        accounts=_split(account),
+        stdin=sys.stdin.buffer,
+    )
     views.show_warnings(prepared.warnings)
     if as_json:
-        views.print_json({
-            "article": views.article_json(prepared.article),
-            "posts": [views.post_json(p) for p in prepared.posts],
-        })
+        views.print_json(
+            {
+                "article": views.article_json(prepared.article),
+                "posts": [views.post_json(p) for p in prepared.posts],
+            }
+        )
     else:
         views.show_prepared(prepared)
     if not all(p.fits for p in prepared.posts):

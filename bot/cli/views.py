@@ -75,7 +75,8 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
     for p in prepared.posts:
         ok = "fits" if p.fits else "TOO LONG"
         unit = "weighted chars" if p.platform == "twitter" else "chars"
-        title = f"{PLATFORM_LABEL.get(p.platform, p.platform)} · {p.account} · {p.length}/{p.limit} {unit} · {ok}"
+        label = PLATFORM_LABEL.get(p.platform, p.platform)
+        title = f"{label} · {p.account} · {p.length}/{p.limit} {unit} · {ok}"
         body = Text(p.text)
         for i, extra in enumerate(p.thread, start=2):
             body.append(f"\n\n── thread post {i} ──\n", style="dim")
@@ -83,5 +84,13 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
         sub = f"link: {p.link}" if p.link else "no link"
         if status and p.account in status:
             sub += f" · {status[p.account]}"
-        out.print(Panel(body, title=title, subtitle=sub, title_align="left",
-                        subtitle_align="left", border_style="green" if p.fits else "red"))
+        out.print(
+            Panel(
+                body,
+                title=title,
+                subtitle=sub,
+                title_align="left",
+                subtitle_align="left",
+                border_style="green" if p.fits else "red",
+            )
+        )

@@ -1,0 +1,279 @@
+"""Claim, send, settle: the dispatch path against fake platforms over real HTTP and a real ledger."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import PostingWindow, Settings, load_settings
+from bot.dispatch import dispatch_account, publish_by_hand, reconcile
+from bot.models import Article, Post
+from bot.pipeline import prepare_article, select_accounts
+from bot.store import DeliveryStatus as S
+from bot.store import Store
+from tests.adapters.conftest import FB_SECRETS, X_SECRETS
+from tests.fakes import FakeFacebook, FakeX
+from tests.fakes.x import DUPLICATE
+
+LINK = "https://news.example.org/2026/railways"
+
+
+@pytest.fixture
+def x() -> Iterator[FakeX]:
+    with FakeX(**X_SECRETS) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fb() -> Iterator[FakeFacebook]:
+    with FakeFacebook(**FB_SECRETS) as fake:
+        yield fake
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'bot.db'}")
+    s.upgrade()
+    yield s
+    s.close()
+
+
+def make_settings(x: FakeX, fb: FakeFacebook, **sched: Any) -> Settings:
+    return load_settings(
+        accounts=[
+            {"name": "x", "platform": "twitter", "api_base": x.url, "min_spacing_minutes": 0},
+            {"name": "fb", "platform": "facebook", "api_base": fb.url, "page_id": "1234567890",
+             "min_spacing_minutes": 0},
+        ],
+        credentials={"x": X_SECRETS, "fb": FB_SECRETS},
+        feeds=[],
+        http={"timeout_seconds": 2},
+        scheduler={"backoff_base_seconds": 1, "backoff_max_seconds": 2, "max_attempts": 3,
+                   "lease_seconds": 30, **sched},
+    )
+
+
+def queue(store: Store, settings: Settings, n: int = 1) -> None:
+    now = datetime.now(UTC)
+    for i in range(n):
+        link = f"{LINK}-{i}"
+        art = Article(title=f"Railways plan number {i}", url=link,
+                      text="The minister announced a plan for faster trains on Monday. "
+                           "Critics said the budget was far too small for it.")
+        prepared = prepare_article(art, settings, select_accounts(settings))
+        store.add_article(id=link, feed="news", guid=None, url=link, title=art.title,
+                          content_hash=art.content_hash, published_at=None, payload={}, now=now)
+        for post in prepared.posts:
+            store.add_delivery(article_id=link, account=post.account, platform=post.platform,
+                               text=post.text, link=post.link,
+                               payload={"post": post.model_dump(mode="json")},
+                               next_attempt_at=now, now=now)
+
+
+def status_of(store: Store, account: str) -> list[S]:
+    return [r.status for r in store.list_deliveries(account=account, limit=100)]
+
+
+def test_a_due_delivery_is_sent_once_with_its_public_url(x: FakeX, fb: FakeFacebook,
+                                                         store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    (out,) = dispatch_account(s, store, s.account("x"), owner="t")
+    assert out.status == "sent" and out.url and out.url.endswith(x.posts[0]["id"])
+    assert dispatch_account(s, store, s.account("x"), owner="t") == []
+    assert len(x.posts) == 1
+    (row,) = store.list_deliveries(account="x")
+    assert (row.status, row.remote_id) == (S.SENT, x.posts[0]["id"])
+
+
+def test_transient_errors_back_off_then_die(x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    x.expect(503, {"title": "Service Unavailable"}, method="POST", path="/2/tweets", times=10)
+    (out,) = dispatch_account(s, store, s.account("x"), owner="t")
+    assert out.status == "retry"
+    (row,) = store.list_deliveries(account="x")
+    assert row.status == S.FAILED and row.attempts == 1
+    assert row.next_attempt_at is not None and row.next_attempt_at > datetime.now(UTC) - \
+        timedelta(seconds=1)
+    for _ in range(10):
+        time.sleep(0.05)
+        row = store.list_deliveries(account="x")[0]
+        if row.status == S.DEAD:
+            break
+        # make it due now instead of waiting out the (jittered, <= 2 s) backoff
+        dispatch_account(s, store, s.account("x"), owner="t",
+                         now=(row.next_attempt_at or datetime.now(UTC)) + timedelta(seconds=1))
+    row = store.list_deliveries(account="x")[0]
+    assert row.status == S.DEAD and row.attempts == 3
+    assert row.last_error and "gave up after 3 attempts" in row.last_error
+    assert x.posts == []
+
+
+def test_rate_limit_waits_for_the_reset_the_platform_gives(x: FakeX, fb: FakeFacebook,
+                                                          store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s, n=2)
+    reset = int(time.time()) + 120
+    x.expect(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset),
+                                                  "x-rate-limit-remaining": "0"},
+             method="POST", path="/2/tweets")
+    (out,) = dispatch_account(s, store, s.account("x"), owner="t", limit=5)
+    assert out.status == "rate_limited"
+    rows = store.list_deliveries(account="x")
+    assert {r.status for r in rows} <= {S.SCHEDULED, S.PENDING}
+    held = store.account_states()["x"]
+    assert held.paused and held.paused_until is not None
+    assert abs(held.paused_until.timestamp() - reset) < 15
+    assert dispatch_account(s, store, s.account("x"), owner="t", limit=5) == []  # held
+    later = datetime.fromtimestamp(reset + 30, UTC)
+    outs = dispatch_account(s, store, s.account("x"), owner="t", limit=5, now=later)
+    assert [o.status for o in outs] == ["sent", "sent"]
+    assert len(x.posts) == 2
+
+
+def test_auth_error_pauses_only_that_account(x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s, n=2)
+    x.expect(401, {"title": "Unauthorized", "detail": "Unauthorized"}, method="POST",
+             path="/2/tweets")
+    (out,) = dispatch_account(s, store, s.account("x"), owner="t", limit=5)
+    assert out.status == "paused"
+    assert dispatch_account(s, store, s.account("x"), owner="t", limit=5) == []
+    assert len(x.calls("POST", "/2/tweets")) == 1  # no retry storm
+    st = store.account_states()["x"]
+    assert st.paused and st.paused_until is None and "auth" in (st.paused_reason or "")
+    fb_out = dispatch_account(s, store, s.account("fb"), owner="t", limit=5)
+    assert [o.status for o in fb_out] == ["sent", "sent"]
+    store.resume_account("x")
+    assert [o.status for o in dispatch_account(s, store, s.account("x"), owner="t", limit=5)] \
+        == ["sent", "sent"]
+
+
+def test_platform_duplicate_counts_as_sent(x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    x.expect(403, {"detail": DUPLICATE, "title": "Forbidden"}, method="POST", path="/2/tweets")
+    (out,) = dispatch_account(s, store, s.account("x"), owner="t")
+    assert out.status == "already_sent" and out.ok
+    assert status_of(store, "x") == [S.SENT]
+
+
+def test_rejected_content_is_dead_not_retried(x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    fb.expect(400, {"error": {"message": "Spam", "type": "OAuthException", "code": 368,
+                              "fbtrace_id": "abc"}}, method="POST")
+    (out,) = dispatch_account(s, store, s.account("fb"), owner="t")
+    assert out.status == "dead"
+    assert status_of(store, "fb") == [S.DEAD]
+    assert dispatch_account(s, store, s.account("fb"), owner="t") == []
+
+
+def test_quiet_hours_hold_posts_until_the_window_opens(x: FakeX, fb: FakeFacebook,
+                                                      store: Store) -> None:
+    s = make_settings(x, fb)
+    window = PostingWindow(start=dtime(8, 0), end=dtime(22, 0))
+    acc = s.account("x").model_copy(update={"timezone": "Europe/Istanbul", "window": window})
+    queue(store, s)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    night = datetime.combine(tomorrow, dtime(0, 30), UTC)  # 03:30 in Istanbul
+    assert dispatch_account(s, store, acc, owner="t", now=night) == []
+    morning = datetime.combine(tomorrow, dtime(5, 5), UTC)  # 08:05 in Istanbul
+    assert [o.status for o in dispatch_account(s, store, acc, owner="t", now=morning)] == ["sent"]
+
+
+def test_min_spacing_between_posts(x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    s = make_settings(x, fb)
+    acc = s.account("x").model_copy(update={"min_spacing_minutes": 30})
+    queue(store, s, n=2)
+    t0 = datetime.now(UTC)
+    assert len(dispatch_account(s, store, acc, owner="t", now=t0, limit=5)) == 1
+    assert dispatch_account(s, store, acc, owner="t", now=t0 + timedelta(minutes=10)) == []
+    assert len(dispatch_account(s, store, acc, owner="t", now=t0 + timedelta(minutes=31))) == 1
+
+
+def _crash_mid_send(store: Store, account: str) -> int:
+    """Claim a delivery with an already-expired lease, as a killed process would leave it."""
+    row = store.claim_next(account, owner="dead-process", now=datetime.now(UTC),
+                           lease_seconds=0.01)
+    assert row is not None
+    time.sleep(0.05)
+    return row.id
+
+
+def test_reconcile_finds_a_post_that_made_it_before_the_crash(x: FakeX, fb: FakeFacebook,
+                                                             store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    did = _crash_mid_send(store, "x")
+    row = store.get_delivery(did)
+    assert row is not None
+    post = Post.model_validate(row.payload["post"])
+    from bot.adapters.registry import get_adapter
+
+    get_adapter(s.account("x"), s).publish(post)  # the call went out; the commit did not
+    assert reconcile(s, store, owner="t") == 1
+    row = store.get_delivery(did)
+    assert row is not None and row.status == S.SENT and row.remote_id == x.posts[0]["id"]
+    assert dispatch_account(s, store, s.account("x"), owner="t") == []
+    assert len(x.posts) == 1
+
+
+def test_reconcile_retries_a_post_that_never_left(x: FakeX, fb: FakeFacebook,
+                                                  store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    did = _crash_mid_send(store, "x")
+    assert reconcile(s, store, owner="t") == 1
+    row = store.get_delivery(did)
+    assert row is not None and row.status in (S.PENDING, S.SCHEDULED)
+    assert [o.status for o in dispatch_account(s, store, s.account("x"), owner="t")] == ["sent"]
+    assert len(x.posts) == 1
+
+
+def test_reconcile_marks_uncertain_when_the_platform_cannot_tell(x: FakeX, fb: FakeFacebook,
+                                                                store: Store) -> None:
+    s = make_settings(x, fb)
+    queue(store, s)
+    did = _crash_mid_send(store, "x")
+    x.expect(503, {"title": "down"}, method="GET", times=10)
+    reconcile(s, store, owner="t")
+    row = store.get_delivery(did)
+    assert row is not None and row.status == S.UNCERTAIN
+    assert dispatch_account(s, store, s.account("x"), owner="t") == []
+    assert x.posts == []
+
+
+def test_post_by_hand_twice_posts_once_and_force_posts_again(x: FakeX, fb: FakeFacebook,
+                                                             store: Store) -> None:
+    s = make_settings(x, fb)
+    art = Article(title="Railways plan", url=LINK,
+                  text="The minister announced a plan for faster trains on Monday. "
+                       "Critics said the budget was far too small for it.")
+    prepared = prepare_article(art, s, select_accounts(s))
+    first = publish_by_hand(prepared, s, store=store)
+    assert [o.status for o in first] == ["sent", "sent"]
+    again = publish_by_hand(prepared, s, store=store)
+    assert [o.status for o in again] == ["already_sent", "already_sent"]
+    assert (len(x.posts), len(fb.posts)) == (1, 1)
+    x.configure(duplicates=False)  # real X refuses identical text; a changed post goes through
+    fb.configure(duplicates=False)
+    forced = publish_by_hand(prepared, s, store=store, force=True)
+    assert [o.status for o in forced] == ["sent", "sent"]
+    assert (len(x.posts), len(fb.posts)) == (2, 2)
+
+
+def test_one_account_failing_does_not_stop_the_others_by_hand(x: FakeX, fb: FakeFacebook,
+                                                              store: Store) -> None:
+    s = make_settings(x, fb)
+    x.expect(500, {"title": "boom"}, method="POST", path="/2/tweets", times=5)
+    art = Article(title="Railways plan", url=LINK, text="A plan for trains. It is small.")
+    outs = publish_by_hand(prepare_article(art, s, select_accounts(s)), s, store=store)
+    assert [(o.account, o.ok) for o in outs] == [("x", False), ("fb", True)]
