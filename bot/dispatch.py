@@ -317,16 +317,27 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue
         except (PublishError, BotError) as exc:
-            store.mark_uncertain(
-                row.id,
-                error=f"crashed while sending; platform check failed: {exc}",
-                now=now,
-                owner=owner,
-            )
-            log.warning(
-                "delivery %s: left uncertain (%s); a human must check", row.id, exc, extra=extra
-            )
-            settled += 1
+            # Cannot tell yet. Keep it 'sending' under our fresh lease and look again when the
+            # lease runs out; after backoff_max_seconds of trying, hand it to a human.
+            since = row.claimed_at or row.updated_at or now
+            waited = (now - since).total_seconds()
+            if isinstance(exc, AuthError) or waited > settings.scheduler.backoff_max_seconds:
+                store.mark_uncertain(
+                    row.id,
+                    error=f"crashed while sending; platform check failed: {exc}",
+                    now=now,
+                    owner=owner,
+                )
+                log.warning(
+                    "delivery %s: left uncertain (%s); a human must check", row.id, exc,
+                    extra=extra,
+                )
+                settled += 1
+            else:
+                log.warning(
+                    "delivery %s: cannot check the platform yet (%s); will look again",
+                    row.id, exc, extra=extra,
+                )
             continue
         if found is not None:
             store.mark_sent(

@@ -1,4 +1,4 @@
-"""Claim, send, settle: the dispatch path against fake platforms over real HTTP and a real ledger."""
+"""Claim, send, settle: dispatch against fake platforms over real HTTP and a real ledger."""
 
 from __future__ import annotations
 
@@ -244,7 +244,11 @@ def test_reconcile_marks_uncertain_when_the_platform_cannot_tell(x: FakeX, fb: F
     queue(store, s)
     did = _crash_mid_send(store, "x")
     x.expect(503, {"title": "down"}, method="GET", times=10)
-    reconcile(s, store, owner="t")
+    assert reconcile(s, store, owner="t") == 0  # cannot tell yet: keep it, look again later
+    row = store.get_delivery(did)
+    assert row is not None and row.status == S.SENDING
+    later = datetime.now(UTC) + timedelta(seconds=s.scheduler.backoff_max_seconds + 60)
+    assert reconcile(s, store, owner="t", now=later) == 1  # still cannot tell: a human decides
     row = store.get_delivery(did)
     assert row is not None and row.status == S.UNCERTAIN
     assert dispatch_account(s, store, s.account("x"), owner="t") == []
