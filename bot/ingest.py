@@ -9,6 +9,7 @@ a feed only records what is already there (unless a backfill asks for the newest
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,20 @@ class IngestReport:
 
 
 # --------------------------------------------------------------------------- ingest
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _client(settings: Settings) -> Any:
+    """One pooled HTTP client per HTTP configuration, shared by every poll of this process."""
+    from bot.sources.feeds import shared_client
+
+    h = settings.http
+    key = (h.timeout_seconds, h.max_redirects, h.user_agent, h.concurrency, h.max_bytes)
+    with _CLIENTS_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = shared_client(h, h.concurrency)
+        return _CLIENTS[key]
 def routed_accounts(settings: Settings, feed: Feed) -> list[Account]:
     names = feed.accounts
     return [a for a in settings.accounts if a.enabled and (names is None or a.name in names)]
@@ -81,7 +96,7 @@ def poll_feed(
         settings.http,
         etag=None if (state is None or backfill) else state.etag,
         last_modified=None if (state is None or backfill) else state.last_modified,
-        client=client,
+        client=client if client is not None else _client(settings),
     )
     report.warning = result.warning
     if result.status == "error":

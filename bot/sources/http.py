@@ -209,6 +209,7 @@ def _read(resp: httpx.Response, accept: Collection[str], cap: int, deadline: flo
     media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     encoding = resp.charset_encoding
     if status == 304:
+        resp.read()  # empty; reading it returns the connection to the pool
         return Fetched(str(resp.url), status, b"", media, encoding, headers)
     if not 200 <= status < 300:
         raise FetchError(f"HTTP {status} {resp.reason_phrase} from {final}".replace("  ", " "),
