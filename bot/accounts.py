@@ -37,6 +37,7 @@ def check_accounts(
     now: datetime | None = None,
 ) -> list[AccountCheck]:
     """Call verify() for each enabled account (or the named ones); never raises for one account."""
+    from bot.adapters.auth import persist_refreshed
     from bot.adapters.registry import get_adapter
 
     now = now or datetime.now(UTC)
@@ -52,7 +53,9 @@ def check_accounts(
             account.name, account.platform, ok=False, mode="dry run" if dry else "live"
         )
         try:
-            ident = get_adapter(account, settings).verify()
+            adapter = get_adapter(account, settings)
+            ident = adapter.verify()
+            persist_refreshed(settings, account.name, adapter)
         except BotError as exc:
             check.error = str(exc)
             log.error(

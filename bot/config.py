@@ -353,40 +353,55 @@ def _problem_lines(exc: ValidationError) -> list[str]:
 
 
 def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
-    """Load and cross-check the settings, or raise ConfigError with one line per problem."""
+    """Load and cross-check the settings, or raise ConfigError with one line per problem.
+
+    The token directory (``secrets_dir``, where `bot auth` writes) is read as a secrets
+    directory of its own, ahead of the others, so stored and refreshed tokens are used
+    without further configuration.
+    """
     path = resolve_config_path(config)
+    if path is not None:
+        _check_yaml(path)
     dirs: list[Path] = [
         Path(p) for p in os.environ.get("BOT_SECRETS_DIRS", "").split(os.pathsep) if p
     ]
     dirs += [d for d in DEFAULT_SECRETS_DIRS]
-    ytok = _YAML_PATH.set(path)
-    stok = _SECRETS_DIRS.set(tuple(dirs))
-    try:
-        try:
-            if path is not None:
-                import yaml
-
-                try:
-                    yaml.safe_load(path.read_text(encoding="utf-8"))
-                except yaml.YAMLError as exc:
-                    mark = getattr(exc, "problem_mark", None)
-                    where = f" line {mark.line + 1}" if mark is not None else ""
-                    raise ConfigError(f"{path}{where}: not valid YAML") from None
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-            settings = Settings(**overrides)
-        except ValidationError as exc:
-            problems = _problem_lines(exc)
-            raise ConfigError(
-                f"invalid configuration ({len(problems)} problems)", problems
-            ) from None
-    finally:
-        _YAML_PATH.reset(ytok)
-        _SECRETS_DIRS.reset(stok)
+    settings = _build(path, dirs, overrides)
+    tokens = settings.token_dir
+    if tokens.is_dir() and all(tokens.resolve() != d.resolve() for d in dirs):
+        settings = _build(path, [tokens, *dirs], overrides)
     problems = cross_check(settings)
     if problems:
         raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems)
     return settings
+
+
+def _check_yaml(path: Path) -> None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+
+
+def _build(path: Path | None, dirs: list[Path], overrides: dict[str, Any]) -> Settings:
+    ytok = _YAML_PATH.set(path)
+    stok = _SECRETS_DIRS.set(tuple(dirs))
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = _problem_lines(exc)
+        raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems) from None
+    finally:
+        _YAML_PATH.reset(ytok)
+        _SECRETS_DIRS.reset(stok)
 
 
 def cross_check(s: Settings) -> list[str]:

@@ -203,6 +203,9 @@ def deliver(
         log.exception("%s: unexpected error while sending", account.name, extra=extra)
         msg = f"unexpected {exc.__class__.__name__}"
         return _retry_or_die(settings, store, account, row, owner, msg, out, extra)
+    finally:
+        if adapter is not None:  # a refreshed token must be kept whatever the outcome
+            _keep_refreshed(settings, account, adapter)
     out.remote_id, out.url = result.remote_id, result.url
     if result.status == "awaiting_human":
         store.mark_awaiting_human(row.id, now=utcnow(), owner=owner)
@@ -220,6 +223,15 @@ def deliver(
         out.status = "sent"
         log.info("%s: posted %s", account.name, result.url or result.remote_id, extra=extra)
     return out
+
+
+def _keep_refreshed(settings: Settings, account: Account, adapter: Adapter) -> None:
+    from bot.adapters.auth import persist_refreshed
+
+    try:
+        persist_refreshed(settings, account.name, adapter)
+    except (OSError, BotError) as exc:  # the post is out; do not turn this into a failure
+        log.error("%s: could not store refreshed credentials: %s", account.name, exc)
 
 
 def _retry_or_die(

@@ -8,6 +8,7 @@ registered with the log redaction at once.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,10 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from pydantic import SecretStr
 
 from bot.adapters.redact import register_secrets, scrub
-from bot.config import NAME_RE, Credentials
+from bot.config import NAME_RE, Credentials, Settings
 from bot.errors import AuthError, ConfigError, Transient
+
+log = logging.getLogger("bot.adapters.auth")
 
 Prompt = Callable[[str], str]
 Echo = Callable[[str], None]
@@ -279,3 +283,20 @@ def write_secret(dir: Path, account: str, key: str, value: str) -> Path:
         os.close(dir_fd)
     register_secrets([value])
     return target
+
+
+def persist_refreshed(settings: Settings, account: str, adapter: object) -> list[str]:
+    """Store credentials an adapter refreshed (X rotates its OAuth 2.0 refresh token on every
+    use) in the token directory and in the loaded settings; returns the keys written."""
+    getter = getattr(adapter, "refreshed_credentials", None)
+    fresh: dict[str, str] = getter() if callable(getter) else {}
+    if not fresh:
+        return []
+    for key, value in fresh.items():
+        write_secret(settings.token_dir, account, key, value)
+    current = settings.creds(account)
+    settings.credentials[account] = current.model_copy(
+        update={k: SecretStr(v) for k, v in fresh.items()})
+    log.info("account %s: stored refreshed credentials (%s) in %s", account,
+             ", ".join(sorted(fresh)), settings.token_dir)
+    return sorted(fresh)

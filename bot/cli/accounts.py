@@ -99,10 +99,7 @@ def _save(ctx: typer.Context, account: str, values: dict[str, str]) -> None:
     for key, value in values.items():
         path = write_secret(settings.token_dir, account, key, value)
         typer.echo(f"stored {key} in {path} (mode 0600)")
-    typer.echo(
-        f"add {settings.token_dir} to BOT_SECRETS_DIRS (or mount it at /run/secrets) "
-        "so the bot reads it"
-    )
+    typer.echo("the bot reads them from there from now on (run `bot accounts check`)")
 
 
 def _account(ctx: typer.Context, name: str, platform: str) -> str:

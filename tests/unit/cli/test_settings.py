@@ -127,3 +127,20 @@ def test_example_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[3]
     s = load_settings(root / "config" / "bot.example.yaml")
     assert {a.platform for a in s.accounts} == {"twitter", "facebook", "youtube"}
+
+
+def test_tokens_written_by_bot_auth_are_read_back(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.adapters.auth import write_secret
+
+    write_secret(tmp_path / "data" / "secrets", "x", "access_token", "stored-by-auth-123")
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    creds = load_settings().creds("x")
+    assert creds.access_token is not None
+    assert creds.access_token.get_secret_value() == "stored-by-auth-123"
+
+
+def test_yaml_whose_top_level_is_not_a_mapping(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "list.yaml", "- a\n- b\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_settings(cfg)
