@@ -281,3 +281,30 @@ def test_one_account_failing_does_not_stop_the_others_by_hand(x: FakeX, fb: Fake
     art = Article(title="Railways plan", url=LINK, text="A plan for trains. It is small.")
     outs = publish_by_hand(prepare_article(art, s, select_accounts(s)), s, store=store)
     assert [(o.account, o.ok) for o in outs] == [("x", False), ("fb", True)]
+
+
+def test_a_refreshed_oauth2_token_is_stored_and_used_next_time(tmp_path: Path,
+                                                              store: Store) -> None:
+    creds = {"bearer_token": "x2-OldBearerQm7Zt4Lp", "refresh_token": "x2-RefreshVw3Kd8Nq",
+             "client_id": "x2-ClientJb5Hs1", "client_secret": "x2-ClientSecretTy6Gr2"}
+    with FakeX(bearer_tokens=set(), refresh_token=creds["refresh_token"],
+               client_id=creds["client_id"], client_secret=creds["client_secret"]) as fake:
+        s = load_settings(
+            data_dir=tmp_path / "data",
+            accounts=[{"name": "x", "platform": "twitter", "auth": "oauth2",
+                       "api_base": fake.url, "min_spacing_minutes": 0}],
+            credentials={"x": creds}, feeds=[], http={"timeout_seconds": 2},
+        )
+        queue(store, s, n=2)
+        (first,) = dispatch_account(s, store, s.account("x"), owner="t")
+        assert first.status == "sent"
+        stored = tmp_path / "data" / "secrets" / "credentials" / "x"
+        assert (stored / "refresh_token").read_text() == fake.refresh_token
+        assert (stored / "refresh_token").stat().st_mode & 0o777 == 0o600
+        new_bearer = (stored / "bearer_token").read_text()
+        assert new_bearer != creds["bearer_token"]
+        (second,) = dispatch_account(s, store, s.account("x"), owner="t")
+        assert second.status == "sent"
+        assert len(fake.calls("POST", "/2/oauth2/token")) == 1  # the old refresh token is gone
+        assert fake.calls("POST", "/2/tweets")[-1].header("authorization") == \
+            f"Bearer {new_bearer}"
