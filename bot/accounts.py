@@ -71,10 +71,11 @@ def check_accounts(
                     f"token expires in {max(0, left.days)} days ({ident.expires_at:%Y-%m-%d})"
                 )
                 log.warning(
-                    "account %s: %s — renew it with `bot auth %s`",
+                    "account %s: %s — renew it with `bot auth %s --account %s`",
                     account.name,
                     check.warning,
                     account.platform,
+                    account.name,
                     extra={"account": account.name},
                 )
             if store is not None:

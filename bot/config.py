@@ -103,7 +103,6 @@ class Account(_Model):
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
     mode: Literal["handoff", "comment"] = "handoff"
-    quota_per_day: int = Field(default=10000, gt=0)
 
     @field_validator("name")
     @classmethod

@@ -35,6 +35,7 @@ from bot.errors import (
     RenderError,
     Transient,
 )
+from bot.failpoints import failpoint
 from bot.models import Post
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def deliver(
     finally:
         if adapter is not None:  # a refreshed token must be kept whatever the outcome
             _keep_refreshed(settings, account, adapter)
+    failpoint("after_publish")  # fault tests only (bot/failpoints.py): die before the commit
     out.remote_id, out.url = result.remote_id, result.url
     if result.status == "awaiting_human":
         store.mark_awaiting_human(row.id, now=utcnow(), owner=owner)
@@ -439,7 +441,9 @@ def _by_hand_one(
     now = utcnow()
     row = store.find_delivery(article_id, account.name)
     if row is not None and row.status in (S.SENT, S.AWAITING_HUMAN) and not force:
-        base.status, base.url, base.delivery_id = "already_sent", row.remote_url, row.id
+        waiting = row.status == S.AWAITING_HUMAN
+        base.status = "awaiting_human" if waiting else "already_sent"
+        base.url, base.delivery_id = row.remote_url, row.id
         return base
     payload = {
         "post": post.model_dump(mode="json"),

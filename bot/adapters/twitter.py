@@ -153,7 +153,8 @@ class TwitterAdapter(Adapter):
             reason = scrub(str(body.get("error") or resp.reason or ""))
             raise AuthError(
                 f"{self.where}: the OAuth 2.0 token expired and the refresh was refused "
-                f"(HTTP {resp.status_code} {reason}); run `bot auth {self.account.name}`"
+                f"(HTTP {resp.status_code} {reason}); store a new user token "
+                f"(bearer_token, refresh_token) for this account"
             )
         new_refresh = body.get("refresh_token")
         register_secrets([token, new_refresh])

@@ -147,7 +147,7 @@ class YouTubeAdapter(Adapter):
                 raise Transient(f"{self.where}: token refresh failed: {reason}") from exc
             raise AuthError(
                 f"{self.where}: Google refused the refresh token ({reason}); "
-                f"run `bot auth {self.account.name}`"
+                f"run `bot auth youtube --account {self.account.name}`"
             ) from exc
         except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error) as exc:
             raise Transient(f"{self.where}: {what} failed ({type(exc).__name__})") from exc

@@ -53,9 +53,10 @@ def check(
             }
         )
     else:
-        from rich.table import Table
+        from rich.table import Column, Table
 
-        t = Table("account", "platform", "mode", "result", "identity", "token expires", "note")
+        heads = ("account", "platform", "mode", "result", "identity", "token expires", "note")
+        t = Table(*[Column(h, overflow="fold") for h in heads])  # never cut an id or error
         for r in results:
             t.add_row(
                 r.account,
@@ -188,4 +189,7 @@ def auth_facebook(
         graph_version=acc.graph_version,
         echo=typer.echo,
     )
+    # as for X and YouTube, keep the app's keys beside the token (appsecret_proof needs them)
+    values.setdefault("app_id", app_id)
+    values.setdefault("app_secret", app_secret)
     _save(ctx, account, values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import typer
 
@@ -77,7 +78,6 @@ def post(
     if force:
         views.show_warnings(["--force: posting again where the ledger says it was already sent"])
     views.show_warnings(prepared.warnings)
-    status = {o.account: o.summary() for o in outcomes}
     if as_json:
         by_account = {o.account: o for o in outcomes}
         posts = []
@@ -89,7 +89,12 @@ def post(
             posts.append(d)
         views.print_json({"article": views.article_json(prepared.article), "posts": posts})
     else:
-        views.show_prepared(prepared, status=status)
+        # Panels may cut a long subtitle to the terminal's width: they get the short status,
+        # and the full result (the post's URL, or the error) follows on plain, unwrapped lines.
+        short = {o.account: replace(o, url=None, error=None).summary() for o in outcomes}
+        views.show_prepared(prepared, status=short)
+        for o in outcomes:
+            typer.echo(f"{o.account} ({o.platform}): {o.summary()}")
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 
