@@ -11,6 +11,8 @@ import typer
 from bot.cli import app, fail, state
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from bot.config import Feed, Settings
     from bot.ingest import IngestReport
     from bot.store import Store
@@ -49,12 +51,29 @@ def _poll_all(
     from rich.progress import Progress
 
     reports: list[IngestReport] = []
-    with Progress(transient=True) as progress, ThreadPoolExecutor(workers) as pool:
+    with (
+        Progress(console=_stderr_console(), transient=True) as progress,
+        ThreadPoolExecutor(workers) as pool,
+    ):
         task = progress.add_task("polling feeds", total=len(feeds))
         for r in pool.map(one, feeds):
             reports.append(r)
             progress.advance(task)
     return reports
+
+
+def _stderr_console() -> Console:
+    """The terminal console for the progress bar: on stderr (stdout stays clean for pipes),
+    and the log handler's own console when it has one, so log lines print above the bar."""
+    import logging
+
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RichHandler) and handler.console.stderr:
+            return handler.console
+    return Console(stderr=True)
 
 
 @app.command()

@@ -89,21 +89,23 @@ def status(
     from rich.table import Table
 
     out = views.console()
-    t = Table("account", "platform", "mode", *[s.value for s in S], "next due", title="Deliveries")
+    # only the statuses that occur: nine mostly-zero columns squeeze every cell on a terminal
+    shown = [s.value for s in S if any(d["counts"].get(s.value) for d in accounts)]
+    t = Table("account", "platform", "mode", *shown, "next due", title="Deliveries")
     for d in accounts:
         name = d["name"] + (" (PAUSED)" if d["paused"] else "")
         t.add_row(
             name,
             d["platform"],
             d["mode"],
-            *[str(d["counts"].get(s.value, 0)) for s in S],
+            *[str(d["counts"].get(v, 0)) for v in shown],
             d["next_due"] or "-",
         )
     out.print(t)
     for d in accounts:
         if d["paused"]:
             until = f" until {d['paused_until']}" if d["paused_until"] else ""
-            out.print(f"[paused] {d['name']}{until}: {d['paused_reason']}")
+            out.print(f"[paused] {d['name']}{until}: {d['paused_reason']}", markup=False)
     if attention:
         t2 = Table("id", "account", "status", "article", "error", title="Needs attention")
         for r in attention:
@@ -136,9 +138,10 @@ def retry(
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
     from bot.dispatch import open_store
+    from bot.store.deliveries import RETRYABLE
 
     if (delivery_id is None) == (not failed):
-        raise fail("give a delivery ID or --failed (not both)")
+        raise fail("give either a delivery ID or --failed (not both)")
     store = open_store(state(ctx).settings())
     try:
         if failed:
@@ -146,8 +149,12 @@ def retry(
             typer.echo(f"queued {n} deliveries again")
             return
         assert delivery_id is not None
-        if store.get_delivery(delivery_id) is None:
+        row = store.get_delivery(delivery_id)
+        if row is None:
             raise fail(f"no delivery with id {delivery_id}")
+        if row.status not in RETRYABLE:  # a user mistake (exit 2), not a database problem
+            raise fail(f"delivery {delivery_id} is {row.status}; only failed, dead, uncertain "
+                       "or skipped deliveries can be retried")
         store.retry(delivery_id, now=_now())
         typer.echo(f"delivery {delivery_id} queued again")
     finally:
@@ -158,11 +165,16 @@ def retry(
 def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Never send this delivery (it stays in the ledger as skipped)."""
     from bot.dispatch import open_store
+    from bot.store import DeliveryStatus as S
+    from bot.store.deliveries import SKIPPABLE
 
     store = open_store(state(ctx).settings())
     try:
-        if store.get_delivery(delivery_id) is None:
+        row = store.get_delivery(delivery_id)
+        if row is None:
             raise fail(f"no delivery with id {delivery_id}")
+        if row.status not in (*SKIPPABLE, S.SKIPPED):
+            raise fail(f"delivery {delivery_id} is {row.status}; it cannot be skipped")
         store.skip(delivery_id, now=_now())
         typer.echo(f"delivery {delivery_id} skipped")
     finally:
