@@ -433,9 +433,11 @@ def masked_dump(s: Settings) -> dict[str, Any]:
     """The effective settings as plain data, every secret replaced by '********'."""
     data = s.model_dump(mode="json")  # SecretStr dumps as '**********'
     data["database_url"] = mask_url(s.db_url)
+    for feed in data.get("feeds", []):
+        feed["url"] = mask_url(feed["url"])
     return data
 
 
 def mask_url(url: str) -> str:
-    """Hide a password in a database or webhook URL."""
+    """Hide a password in a database, feed or webhook URL."""
     return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1********@", url)

@@ -68,8 +68,16 @@ def _variants(secret: str) -> set[str]:
     return {v for v in (secret, quote(secret, safe=""), quote_plus(secret)) if v}
 
 
-def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every given secret (also URL-encoded) and credential pattern masked."""
+def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
+    """``text`` with every given secret (also URL-encoded) and credential pattern masked.
+
+    ``secrets`` defaults to every value registered so far (:func:`register_secrets`; each
+    adapter registers its own): error messages built from a platform's answer may quote the
+    very token it refused ("Malformed access token EAAG…"), and they end up in the ledger
+    and on the terminal, where no logging filter runs.
+    """
+    if secrets is None:
+        secrets = _FILTER.values()
     for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= MIN_SECRET_LEN:
             for v in _variants(secret):
@@ -101,6 +109,10 @@ class SecretFilter(logging.Filter):
     @property
     def count(self) -> int:
         return len(self._secrets)
+
+    def values(self) -> frozenset[str]:
+        """The registered secret values."""
+        return self._secrets
 
     def scrub(self, text: str) -> str:
         return scrub(text, self._secrets)

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 def run(ctx: typer.Context) -> None:
     """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics."""
     from bot.dispatch import open_store
+    from bot.render.templates import Templates
     from bot.scheduler.daemon import Daemon
 
     settings = state(ctx).settings()
+    Templates(settings).validate()  # a broken template stops the start, naming file and line
     store = open_store(settings)
     daemon = Daemon(settings, store)
     try:
@@ -145,6 +147,7 @@ def feeds(
 ) -> None:
     """Health of each configured feed: last check, last success, errors."""
     from bot.cli import views
+    from bot.config import mask_url
     from bot.dispatch import open_store
 
     settings = state(ctx).settings()
@@ -159,7 +162,7 @@ def feeds(
         data.append(
             {
                 "name": f.name,
-                "url": f.url,
+                "url": mask_url(f.url),
                 "last_checked": r.last_checked_at.isoformat() if r and r.last_checked_at else None,
                 "last_success": r.last_success_at.isoformat() if r and r.last_success_at else None,
                 "consecutive_errors": r.consecutive_errors if r else 0,

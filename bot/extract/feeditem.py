@@ -67,7 +67,8 @@ def _from_feed(item: FeedItem, feed: Feed, settings: Settings, site: str,
     if not text and item.summary:
         text = _clean(item.summary, settings)
     if not text:
-        raise ExtractError(f"feed {feed.name}: item {item.title or item.link!r} has no text")
+        name = repr(item.title or item.link or item.guid or "without title or link")
+        raise ExtractError(f"feed {feed.name}: item {name} has no text")
     title = item.title or text.split("\n", 1)[0][:120]
     article = Article(title=title, text=text, source=origin, url=item.link)
     return _merge(article, item, site, url=item.link)

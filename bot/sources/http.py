@@ -36,6 +36,11 @@ FEED_TYPES: tuple[str, ...] = (
     "application/xml",
     "text/xml",
     "application/feed+json",
+    # labels that misconfigured servers send for real feeds; feedparser reads them fine
+    "text/rss+xml",
+    "text/atom+xml",
+    "application/xml-dtd",
+    "text/plain",
     "text/html",  # accepted so the caller can say "this URL is a web page, not a feed"
 )
 """Media types accepted for a feed (plus text/html, see above)."""
