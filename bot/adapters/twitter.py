@@ -3,7 +3,10 @@
 tweepy hard-codes ``https://api.twitter.com`` and passes no timeout to requests; a
 transport adapter mounted on the client's session rewrites the host to
 ``account.api_base`` and enforces ``settings.http.timeout_seconds``. There is no
-``wait_on_rate_limit``: a 429 becomes :class:`RateLimited` with the reset time.
+``wait_on_rate_limit``: a 429 becomes :class:`RateLimited` with the reset time. The
+rate-limit headers of every post are kept (:attr:`TwitterAdapter.rate_state`), so the
+dispatcher can pause the account until the reset *before* X answers 429
+(:meth:`TwitterAdapter.paused_until`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -62,22 +67,61 @@ class ApiRewrite(HTTPAdapter):
         )
 
 
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds until X lets us post again, from the rate-limit headers of a 429."""
-    now = time.time() if now is None else now
+LIMIT_PREFIXES = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
+
+
+def exhausted_reset(headers: Mapping[str, str]) -> float | None:
+    """The latest reset (Unix seconds) among the windows the headers say are used up
+    (``*-remaining: 0``: the 15-minute window, the user's or the app's 24 hours), or None."""
     exhausted: list[float] = []
-    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
+    for prefix in LIMIT_PREFIXES:
         if headers.get(f"{prefix}-remaining") == "0" and f"{prefix}-reset" in headers:
             try:
                 exhausted.append(float(headers[f"{prefix}-reset"]))
             except ValueError:
                 continue
-    if not exhausted and "x-rate-limit-reset" in headers:
+    return max(exhausted) if exhausted else None
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds until X lets us post again, from the rate-limit headers of a 429."""
+    now = time.time() if now is None else now
+    reset = exhausted_reset(headers)
+    if reset is None and "x-rate-limit-reset" in headers:
         with contextlib.suppress(ValueError):
-            exhausted.append(float(headers["x-rate-limit-reset"]))
-    if not exhausted:
+            reset = float(headers["x-rate-limit-reset"])
+    if reset is None:
         return None
-    return max(0.0, max(exhausted) - now)
+    return max(0.0, reset - now)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class RateState:
+    """What X's rate-limit headers said about posting, on the last answer to a post."""
+
+    limit: int | None
+    remaining: int | None
+    reset: float | None
+    """Unix seconds when the 15-minute window resets."""
+    exhausted_until: float | None
+    """Unix seconds until which no post is left in some window (15 minutes or 24 hours)."""
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str]) -> RateState:
+        reset = _int(headers.get("x-rate-limit-reset"))
+        return cls(
+            limit=_int(headers.get("x-rate-limit-limit")),
+            remaining=_int(headers.get("x-rate-limit-remaining")),
+            reset=float(reset) if reset is not None else None,
+            exhausted_until=exhausted_reset(headers),
+        )
 
 
 class TwitterAdapter(Adapter):
@@ -102,6 +146,9 @@ class TwitterAdapter(Adapter):
             wait_on_rate_limit=False,
         )
         self.client.session.mount(REAL_HOST, ApiRewrite(self.api_base, self.timeout))
+        self.client.session.hooks["response"].append(self._on_response)
+        self.rate_state: RateState | None = None
+        """The rate-limit headers of the last answer to a post (None before the first)."""
         self._user_id: str | None = None
         self._username: str | None = None
         self._new_bearer: str | None = None
@@ -163,6 +210,26 @@ class TwitterAdapter(Adapter):
         if new_refresh:
             self._new_refresh = new_refresh
         log.info("%s: OAuth 2.0 access token refreshed", self.where)
+
+    # -- rate limits -------------------------------------------------------------------------
+    def _on_response(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """requests' response hook: keep the rate-limit headers of every answer to a post."""
+        req = resp.request
+        if (
+            req.method == "POST"
+            and urlsplit(req.url or "").path.endswith("/2/tweets")
+            and any(k.lower().startswith(LIMIT_PREFIXES) for k in resp.headers)
+        ):
+            self.rate_state = RateState.of(resp.headers)
+
+    def paused_until(self, now: float | None = None) -> float | None:
+        """Unix seconds until which X will refuse posts from this account, when the last
+        post used up a window (``*-remaining: 0``); None when posts are left or unknown."""
+        state = self.rate_state
+        if state is None or state.exhausted_until is None:
+            return None
+        now = time.time() if now is None else now
+        return state.exhausted_until if state.exhausted_until > now else None
 
     # -- calling tweepy --------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:

@@ -1,0 +1,172 @@
+"""The benchmarks in miniature: each one's core function on a few inputs gives figures.
+
+No timing is asserted (speed targets live in ``bench/``); what is checked is that every
+benchmark runs end to end and that its figures are what they claim to be (counts that add
+up, no post lost, a verdict that follows the target).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import common, speed, startup
+from bench.__main__ import BENCHES, Outcome, included, judged, report
+from bench.common import Row, Section
+
+
+# -- common ------------------------------------------------------------------------------
+def test_percentile_interpolates_between_ranks() -> None:
+    assert common.percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.5
+    assert common.percentile([1.0, 2.0, 3.0], 0.0) == 1.0
+    assert common.percentile([1.0, 2.0, 3.0], 1.0) == 3.0
+
+
+def test_section_verdict_follows_its_judged_rows() -> None:
+    sec = Section("x", "X", rows=[Row("a", "1"), Row("b", "2", met=True)])
+    assert sec.met is True
+    sec.rows.append(Row("c", "3", met=False))
+    assert sec.met is False
+    assert Section("y", "Y", rows=[Row("a", "1")]).met is None
+    body = sec.body()
+    assert "| c | 3 | - | - | - | **no** |" in body and "| b | 2 | - | - | - | yes |" in body
+
+
+def test_machine_description_names_the_essentials() -> None:
+    info = common.machine_info()
+    for key in ("CPU", "cores", "RAM", "Python", "OS", "date"):
+        assert info[key]
+    assert info["Python"].endswith(sys.version.split()[0])
+
+
+# -- speed -------------------------------------------------------------------------------
+def test_titles_and_urls_come_from_the_archived_address() -> None:
+    cnn = ("http://web.archive.org/web/20150722034343id_/"
+           "http://www.cnn.com/2015/04/08/us/feat-nasa-scientist-alien-life/")
+    dm = ("http://web.archive.org/web/20150403223948id_/http://www.dailymail.co.uk/sport/"
+          "article-3023941/Gary-Locke-set-confirmed-permanent-Kilmarnock-manager.html")
+    assert speed.original_url(cnn) == (
+        "http://www.cnn.com/2015/04/08/us/feat-nasa-scientist-alien-life/")
+    assert speed.title_from_url(cnn) == "Feat nasa scientist alien life"
+    assert speed.title_from_url(dm) == "Gary Locke set confirmed permanent Kilmarnock manager"
+
+
+def test_text_pipeline_is_timed_per_article(shared_dir: Path) -> None:
+    from bot.config import Settings
+
+    articles = speed.cnndm_articles(shared_dir / "corpora/summ/cnndm-dev.jsonl", limit=3)
+    assert len(articles) == 3 and all(a.title and a.url and a.text for a in articles)
+    settings = Settings()
+    accounts = [a for a in settings.accounts if a.enabled]
+    timed = speed.best_of(articles, {"ours": speed.ours(settings, accounts)}, passes=2,
+                          before=speed.clear_caches)["ours"]
+    assert timed.failures == 0
+    assert len(timed.wall) == len(timed.cpu) == 3
+    assert all(0 < t < float("inf") for t in timed.wall)
+    assert timed.rate == pytest.approx(3 / sum(timed.wall))
+
+
+def test_text_figures_include_the_sumy_baseline(shared_dir: Path) -> None:
+    pytest.importorskip("sumy")
+    articles = speed.cnndm_articles(shared_dir / "corpora/summ/cnndm-dev.jsonl", limit=2)
+    figures = speed.text_speed(articles, passes=1, warmup=1)
+    sec = speed.section(figures, None)
+    assert {"ours", "sumy", "summary"} <= set(figures)
+    assert figures["sumy"]["failures"] == 0 and figures["ours"]["failures"] == 0
+    judged_rows = [r for r in sec.rows if r.met is not None]
+    assert [r.target for r in judged_rows] == ["≥ 10×", "< 5 ms"]
+    throughput = judged_rows[0]
+    assert throughput.met == (figures["ours"]["rate"] >= 10 * figures["sumy"]["rate"])
+
+
+def test_html_pipeline_is_compared_with_trafilatura_alone(shared_dir: Path) -> None:
+    pages = speed.html_pages(shared_dir / "corpora/article-extraction/html", limit=2)
+    assert len(pages) == 2 and all(html.lstrip().startswith("<") for _, html in pages)
+    figures = speed.html_speed(pages, passes=1, warmup=0)
+    for system in ("ours", "trafilatura"):
+        assert figures[system]["mean"] > 0 and figures[system]["median"] > 0
+    rows = speed.section(None, figures).rows
+    assert [r.figure for r in rows] == ["HTML → 3 posts: mean per page",
+                                        "HTML → 3 posts: median per page"]
+    ratio = figures["ours"]["mean"] / figures["trafilatura"]["mean"]
+    assert rows[0].met == (ratio <= 1.25)
+
+
+# -- startup -----------------------------------------------------------------------------
+def test_commands_are_timed_interleaved_and_failures_raise() -> None:
+    t = startup.time_commands({"pass": [sys.executable, "-c", "pass"]}, repeat=2, warmup=0)
+    assert len(t["pass"].wall) == 2 and t["pass"].median > 0 and t["pass"].best > 0
+    with pytest.raises(RuntimeError, match="exited 3"):
+        startup.time_commands({"bad": [sys.executable, "-c", "raise SystemExit(3)"]},
+                              repeat=1, warmup=0)
+
+
+# -- dispatch ----------------------------------------------------------------------------
+def test_rate_limit_headers_pause_the_account_before_any_429() -> None:
+    from bench.dispatch import run_dispatch
+
+    run = run_dispatch("headers", limit=3, span=1.0, windows=2, extra_windows=1)
+    assert run.queued == 9
+    assert run.sent == 9 and run.duplicates == 0 and run.missing == 0 and run.lost == 0
+    assert run.rate_limited_total == 0  # paused at remaining 0, resumed at the reset
+    assert run.in_windows <= 3 * 2  # the platform never let more through than its limit
+
+
+def test_without_remaining_counts_the_dispatcher_learns_from_429s() -> None:
+    from bench.dispatch import run_dispatch
+
+    run = run_dispatch("429 only", limit=3, span=1.0, windows=1, extra_windows=1)
+    assert run.sent == run.queued == 6 and run.lost == 0
+    assert run.rate_limited_total >= 1
+    assert run.statuses.get("rate_limited") == run.rate_limited_total
+
+
+# -- idle --------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_idle_daemon_is_measured_once_its_feeds_are_polled() -> None:
+    pytest.importorskip("psutil")
+    from bench.idle import run_idle, section
+
+    run = run_idle(feeds=3, interval=2, window=3, settle=0.5)
+    assert run.errors == 0
+    assert run.polled_in_window == 3
+    assert run.daemon.rss_mb > run.baseline.rss_mb > 0
+    assert run.daemon.peak_rss_mb >= run.daemon.rss_mb
+    rows = section(run).rows
+    assert rows[0].met == (run.daemon.rss_mb < 120)
+
+
+# -- the report --------------------------------------------------------------------------
+def test_results_files_are_folded_in_under_the_section_heading() -> None:
+    text = "# Feed polling\n\nintro\n\n## Detail\n\n| a |\n|---|\n| 1 |\n"
+    body = included(text)
+    assert not body.startswith("#")
+    assert "### Detail" in body and "# Feed polling" not in body
+
+
+def test_verdicts_are_read_from_results_files() -> None:
+    assert judged("Targets: ours ≥ 0.7× the bare rate — NOT met.") is False
+    assert judged("Targets: ours ≥ 0.7× the bare rate — met.") is True
+    table = "| figure | met? |\n|---|---|\n| a | yes |\n| b | - |\n"
+    assert judged(table) is True
+    assert judged(table + "| c | **no** |\n") is False
+    assert judged("| system | R-1 |\n|---|---|\n| ours | 39.7 |\n") is None
+
+
+def test_report_has_machine_summary_and_every_section_in_order() -> None:
+    speed_bench = next(b for b in BENCHES if b.key == "speed")
+    idle_bench = next(b for b in BENCHES if b.key == "idle")
+    outcomes: dict[str, Outcome | None] = {
+        "speed": Outcome(speed_bench, "| figure |\n", met=False, seconds=12.0),
+        "idle": Outcome(idle_bench, "", met=None, seconds=1.0, error="RuntimeError: boom"),
+    }
+    text = report({"CPU": "test cpu", "cores": "2"}, outcomes, "python -m bench --only speed")
+    headings = [ln for ln in text.splitlines() if ln.startswith("## ")]
+    assert headings[:2] == ["## Machine", "## Summary"]
+    assert [h.split(". ", 1)[1] for h in headings[2:]] == [b.title for b in BENCHES]
+    assert "| 2. Pipeline speed | **no** | 12 s |" in text
+    assert "| 6. Idle daemon | failed: RuntimeError: boom | 1 s |" in text
+    assert "| 1. Summary quality | not run | - |" in text
+    assert "| CPU | test cpu |" in text
