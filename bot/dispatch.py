@@ -3,8 +3,10 @@
 A delivery is claimed (status ``sending``, owner, lease) and committed *before* the
 platform call, and its result is committed after. A crash in between leaves a stale
 ``sending`` row; :func:`reconcile` asks the platform whether the post is there (found:
-``sent``; not found: retry; cannot tell: ``uncertain`` for a human) before anything is
-sent again. Errors from the adapters decide what happens next:
+``sent``; not found: retry; cannot tell: retry later) before anything is sent again.
+A retry after a failed attempt (a lost answer may hide a post that was made) looks on the
+platform first too, and one that still cannot tell after N attempts is ``uncertain``, for
+a human. Errors from the adapters decide what happens next:
 
 * ``AlreadyPosted`` — the platform has it: recorded as sent.
 * ``RateLimited`` — wait what the platform says; the account is held until then.
@@ -156,10 +158,20 @@ def deliver(
         out.status, out.error = "dead", "no rendered post stored"
         return out
     extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
+    in_doubt = False
     try:
         adapter = adapter or get_adapter(account, settings)
         if not post.link and not settings.is_dry_run(account):
             raise Rejected("the post has no link; a live post needs the article's URL")
+        if row.attempts > 1 and post.link and not settings.is_dry_run(account):
+            # An earlier attempt may have reached the platform (its answer lost, or the
+            # process died): look before sending again. Cannot tell: retry later.
+            in_doubt = True
+            found = adapter.find_existing(post.link, since=row.created_at)
+            in_doubt = False
+            if found is not None:
+                raise AlreadyPosted("an earlier attempt reached the platform",
+                                    remote_id=found.remote_id, remote_url=found.url)
         result = adapter.publish(post, delivery_id=row.id)
     except AlreadyPosted as exc:
         store.mark_sent(
@@ -199,11 +211,13 @@ def deliver(
         out.status, out.error = "dead", str(exc)
         return out
     except (Transient, PublishError, BotError) as exc:
-        return _retry_or_die(settings, store, account, row, owner, str(exc), out, extra)
+        return _retry_or_die(settings, store, account, row, owner, str(exc), out, extra,
+                             in_doubt=in_doubt)
     except Exception as exc:  # an adapter bug must not lose the delivery
         log.exception("%s: unexpected error while sending", account.name, extra=extra)
         msg = f"unexpected {exc.__class__.__name__}"
-        return _retry_or_die(settings, store, account, row, owner, msg, out, extra)
+        return _retry_or_die(settings, store, account, row, owner, msg, out, extra,
+                             in_doubt=in_doubt)
     finally:
         if adapter is not None:  # a refreshed token must be kept whatever the outcome
             _keep_refreshed(settings, account, adapter)
@@ -224,7 +238,25 @@ def deliver(
         )
         out.status = "sent"
         log.info("%s: posted %s", account.name, result.url or result.remote_id, extra=extra)
+        _pause_if_used_up(store, account, adapter, extra)
     return out
+
+
+def _pause_if_used_up(store: Store, account: Account, adapter: Adapter, extra: dict[str, Any]
+                      ) -> None:
+    """When the platform's answer said no post is left in its window, hold the account until
+    the window resets: the next claim waits for the reset instead of earning a 429."""
+    paused_until = getattr(adapter, "paused_until", None)
+    until = paused_until() if callable(paused_until) else None
+    if not isinstance(until, (int, float)):
+        return
+    when = datetime.fromtimestamp(until, UTC)
+    store.pause_account(
+        account.name, reason="rate limit used up until the platform's reset", until=when,
+        now=utcnow(),
+    )
+    log.info("%s: rate limit used up, next post at %s", account.name,
+             when.isoformat(timespec="seconds"), extra=extra)
 
 
 def _keep_refreshed(settings: Settings, account: Account, adapter: Adapter) -> None:
@@ -245,7 +277,22 @@ def _retry_or_die(
     error: str,
     out: Outcome,
     extra: dict[str, Any],
+    *,
+    in_doubt: bool = False,
 ) -> Outcome:
+    if row.attempts >= settings.scheduler.max_attempts and in_doubt:
+        # Giving up without knowing whether an earlier attempt is on the platform.
+        store.mark_uncertain(
+            row.id,
+            error=f"gave up after {row.attempts} attempts; an earlier one may have been "
+            f"posted: {error}",
+            now=utcnow(),
+            owner=owner,
+        )
+        log.error("%s: giving up after %d attempts, unsure whether it was posted: %s",
+                  account.name, row.attempts, error, extra=extra)
+        out.status, out.error = "uncertain", error
+        return out
     if row.attempts >= settings.scheduler.max_attempts:
         store.mark_dead(
             row.id,
@@ -331,11 +378,10 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue
         except (PublishError, BotError) as exc:
-            # Cannot tell yet. Keep it 'sending' under our fresh lease and look again when the
-            # lease runs out; after backoff_max_seconds of trying, hand it to a human.
-            since = row.claimed_at or row.updated_at or now
-            waited = (now - since).total_seconds()
-            if isinstance(exc, AuthError) or waited > settings.scheduler.backoff_max_seconds:
+            # Cannot tell yet. Hand it back to the dispatcher with a backoff: a retry looks
+            # on the platform before it sends (deliver), and one that still cannot tell
+            # after max_attempts is left uncertain for a human.
+            if isinstance(exc, AuthError):
                 store.mark_uncertain(
                     row.id,
                     error=f"crashed while sending; platform check failed: {exc}",
@@ -348,9 +394,16 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
                 )
                 settled += 1
             else:
+                store.mark_retry(
+                    row.id,
+                    error=f"crashed while sending; cannot check the platform yet: {exc}",
+                    next_attempt_at=now + timedelta(seconds=_backoff(settings, row.attempts)),
+                    now=now,
+                    owner=owner,
+                )
                 log.warning(
-                    "delivery %s: cannot check the platform yet (%s); will look again",
-                    row.id, exc, extra=extra,
+                    "delivery %s: cannot check the platform yet (%s); it will look again "
+                    "before sending", row.id, exc, extra=extra,
                 )
             continue
         if found is not None:

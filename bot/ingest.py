@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.config import Account, Feed, Settings
+from bot.config import Account, Feed, Settings, mask_url
 from bot.dispatch import utcnow
-from bot.errors import BotError, ConfigError
-from bot.models import Article
+from bot.errors import BotError
+from bot.failpoints import failpoint
+from bot.models import Article, Post
 
 log = logging.getLogger("bot.ingest")
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.store import ArticleRow, Store
+
+QUEUE_FOR = "queue_for"
+"""Article payload key: the accounts a new article is owed a delivery to."""
 
 
 @dataclass
@@ -41,6 +45,8 @@ class IngestReport:
     too_old: int = 0
     edited: int = 0
     failed: int = 0
+    resumed: int = 0
+    """Articles recorded by an interrupted poll whose missing deliveries were queued now."""
     deliveries: int = 0
     error: str | None = None
     warning: str | None = None
@@ -85,7 +91,7 @@ def poll_feed(
     report = IngestReport(feed=feed.name)
     hold = max(1.0, feed.interval_seconds * 0.8)
     if not force and not store.claim_feed_poll(
-        feed.name, feed.url, owner=owner, now=now, hold_seconds=hold
+        feed.name, mask_url(feed.url), owner=owner, now=now, hold_seconds=hold
     ):
         report.status = "skipped"
         return report
@@ -101,12 +107,14 @@ def poll_feed(
     report.warning = result.warning
     if result.status == "error":
         report.status, report.error = "error", result.error
-        store.save_feed_check(feed.name, feed.url, checked_at=now, ok=False, error=result.error)
+        store.save_feed_check(
+            feed.name, mask_url(feed.url), checked_at=now, ok=False, error=result.error
+        )
         log.warning("feed %s: %s", feed.name, result.error, extra={"feed": feed.name})
         return report
     if result.status == "not_modified":
         report.status = "not_modified"
-        store.save_feed_check(feed.name, feed.url, checked_at=now, ok=True)
+        store.save_feed_check(feed.name, mask_url(feed.url), checked_at=now, ok=True)
         return report
     n_backfill = feed.backfill if backfill is None else backfill
     _ingest_items(
@@ -121,7 +129,7 @@ def poll_feed(
     )
     store.save_feed_check(
         feed.name,
-        feed.url,
+        mask_url(feed.url),
         checked_at=now,
         ok=True,
         etag=result.etag,
@@ -192,9 +200,25 @@ def _ingest_items(
                 )
                 report.edited += 1
             if key in backfill_keys and not first_run:
-                _queue(settings, store, feed, item, existing.id, report, now)
+                lacking = [a for a in routed_accounts(settings, feed)
+                           if store.find_delivery(existing.id, a.name) is None]
+                if lacking:
+                    _queue(settings, store, feed, item, existing.id, report, now,
+                           accounts=lacking)
+            elif existing.payload.get(QUEUE_FOR):
+                _resume(settings, store, feed, item, existing, report, now)
             continue
         report.new += 1
+        # Decide before recording: the article row then says which accounts it is owed to,
+        # so a crash between it and its deliveries is repaired by the next poll (_resume).
+        skip, reason = "", None
+        if first_run and key not in backfill_keys:
+            skip = "recorded_only"
+        elif reason := item_matches(feed, item):
+            skip = "filtered"
+        elif too_old(feed, item, now):
+            skip = "too_old"
+        owed = [] if skip else [a.name for a in routed_accounts(settings, feed)]
         store.add_article(
             id=key,
             feed=feed.name,
@@ -203,23 +227,53 @@ def _ingest_items(
             title=item.title,
             content_hash=item.content_hash,
             published_at=item.published,
-            payload={},
+            payload={QUEUE_FOR: owed} if owed else {},
             now=now,
         )
-        if first_run and key not in backfill_keys:
+        failpoint("after_article")  # fault tests only (bot/failpoints.py)
+        if skip == "recorded_only":
             report.recorded_only += 1
             continue
-        reason = item_matches(feed, item)
-        if reason:
+        if skip == "filtered":
             report.filtered += 1
             log.info(
                 "feed %s: skipping %r: %s", feed.name, item.title, reason, extra={"feed": feed.name}
             )
             continue
-        if too_old(feed, item, now):
+        if skip == "too_old":
             report.too_old += 1
             continue
         _queue(settings, store, feed, item, key, report, now)
+
+
+def _resume(
+    settings: Settings,
+    store: Store,
+    feed: Feed,
+    item: Any,
+    existing: ArticleRow,
+    report: IngestReport,
+    now: datetime,
+) -> None:
+    """Queue the deliveries an article is owed but lacks (the poll that recorded it died
+    before queueing them all). Only accounts named when it was first seen, still routed."""
+    owed = set(existing.payload.get(QUEUE_FOR) or [])
+    missing = [
+        a
+        for a in routed_accounts(settings, feed)
+        if a.name in owed and store.find_delivery(existing.id, a.name) is None
+    ]
+    if not missing:
+        return
+    log.warning(
+        "feed %s: %r was recorded but not queued for %s (interrupted poll); queueing it now",
+        feed.name,
+        item.title,
+        ", ".join(a.name for a in missing),
+        extra={"feed": feed.name},
+    )
+    report.resumed += 1
+    _queue(settings, store, feed, item, existing.id, report, now, accounts=missing)
 
 
 def _queue(
@@ -230,41 +284,44 @@ def _queue(
     article_id: str,
     report: IngestReport,
     now: datetime,
+    *,
+    accounts: list[Account] | None = None,
 ) -> None:
-    """Extract, render and record one delivery per routed account."""
+    """Extract, render and record one delivery per routed account (or per ``accounts``).
+
+    The article is already in the ledger, so nothing here may raise for it: an item that
+    cannot be extracted or rendered (even a template broken for every article, a
+    ConfigError) leaves one dead delivery per account with the one-line reason, in
+    ``bot status``. A template that fails for one account does not spoil the others.
+    """
     from bot.extract.feeditem import article_from_item
     from bot.pipeline import prepare_article
 
-    accounts = routed_accounts(settings, feed)
+    if accounts is None:
+        accounts = routed_accounts(settings, feed)
     if not accounts:
         return
     try:
         article = article_from_item(item, feed, settings)
-        prepared = prepare_article(article, settings, accounts)
-    except ConfigError:
-        raise
     except BotError as exc:
-        report.failed += 1
-        report.notes.append(f"{item.title}: {exc}")
-        log.error(
-            "feed %s: cannot prepare %r: %s", feed.name, item.title, exc, extra={"feed": feed.name}
-        )
-        for acc in accounts:
-            row = store.add_delivery(
-                article_id=article_id,
-                account=acc.name,
-                platform=acc.platform,
-                text="",
-                link=item.link,
-                payload={"error": str(exc)},
-                next_attempt_at=now,
-                now=now,
-            )
-            if row is not None:
-                store.mark_dead(row.id, error=f"could not prepare the post: {exc}", now=now)
+        _dead(store, feed, item, article_id, [(a, exc) for a in accounts], report, now)
         return
-    report.queued += 1
-    for post in prepared.posts:
+    posts: list[Post] = []
+    broken: list[tuple[Account, BotError]] = []
+    try:
+        posts = prepare_article(article, settings, accounts).posts
+    except BotError:
+        for acc in accounts:  # find the account(s) at fault; render the others alone
+            try:
+                posts += prepare_article(article, settings, [acc]).posts
+            except BotError as exc:
+                broken.append((acc, exc))
+    if broken:
+        _dead(store, feed, item, article_id, broken, report, now)
+    if not posts:
+        return
+    added = 0
+    for post in posts:
         acc = settings.account(post.account)
         row = store.add_delivery(
             article_id=article_id,
@@ -277,7 +334,41 @@ def _queue(
             now=now,
         )
         if row is not None:
-            report.deliveries += 1
+            added += 1
+    report.deliveries += added
+    if added:
+        report.queued += 1
+
+
+def _dead(
+    store: Store,
+    feed: Feed,
+    item: Any,
+    article_id: str,
+    failures: list[tuple[Account, BotError]],
+    report: IngestReport,
+    now: datetime,
+) -> None:
+    """Record a dead delivery with its one-line reason for each (account, error)."""
+    report.failed += 1
+    for text in dict.fromkeys(str(exc) for _, exc in failures):
+        report.notes.append(f"{item.title}: {text}")
+        log.error(
+            "feed %s: cannot prepare %r: %s", feed.name, item.title, text, extra={"feed": feed.name}
+        )
+    for acc, exc in failures:
+        row = store.add_delivery(
+            article_id=article_id,
+            account=acc.name,
+            platform=acc.platform,
+            text="",
+            link=item.link,
+            payload={"error": str(exc)},
+            next_attempt_at=now,
+            now=now,
+        )
+        if row is not None:
+            store.mark_dead(row.id, error=f"could not prepare the post: {exc}", now=now)
 
 
 def _article_payload(article: Article) -> dict[str, Any]:

@@ -39,6 +39,8 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 SLOWDOWN_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"})
 UNITS = {"list": 1, "insert": 50}
+LOOKUP_PAGES = 10
+"""find_existing reads at most this many pages of 100 comment threads (1 unit each)."""
 
 
 class _NoReplay:
@@ -256,28 +258,38 @@ class YouTubeAdapter(Adapter):
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
         if self.account.mode != "comment":
             return None  # hand-offs are published by a human, never by us
-        try:
-            channel_id, _, _ = self.channel()
-            body = self._execute(
-                self._service().commentThreads().list(
-                    part="snippet", allThreadsRelatedToChannelId=channel_id, maxResults=100,
-                    textFormat="plainText"),
-                "reading recent comments", UNITS["list"])
-        except Rejected as exc:
-            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-        for thread in body.get("items") or []:
-            snip = thread.get("snippet", {})
-            top = snip.get("topLevelComment", {}).get("snippet", {})
-            author = (top.get("authorChannelId") or {}).get("value")
-            if author and author != channel_id:
-                continue
-            if since is not None and not _after(top.get("publishedAt"), since):
-                continue
-            if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "", link):
-                vid = snip.get("videoId") or top.get("videoId")
-                return PublishResult(remote_id=str(thread.get("id")),
-                                     url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
-                                     status="sent", detail="found among the channel's comments")
+        page: str | None = None
+        for _ in range(LOOKUP_PAGES):  # newest first; a busy channel needs more than a page
+            try:
+                channel_id, _, _ = self.channel()
+                paging = {"pageToken": page} if page else {}
+                body = self._execute(
+                    self._service().commentThreads().list(
+                        part="snippet", allThreadsRelatedToChannelId=channel_id, maxResults=100,
+                        textFormat="plainText", **paging),
+                    "reading recent comments", UNITS["list"])
+            except Rejected as exc:
+                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
+            older = False
+            for thread in body.get("items") or []:
+                snip = thread.get("snippet", {})
+                top = snip.get("topLevelComment", {}).get("snippet", {})
+                author = (top.get("authorChannelId") or {}).get("value")
+                if author and author != channel_id:
+                    continue
+                if since is not None and not _after(top.get("publishedAt"), since):
+                    older = True
+                    continue
+                if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "",
+                                      link):
+                    vid = snip.get("videoId") or top.get("videoId")
+                    return PublishResult(
+                        remote_id=str(thread.get("id")),
+                        url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
+                        status="sent", detail="found among the channel's comments")
+            page = body.get("nextPageToken")
+            if older or not page:
+                return None
         return None
 
     def describe(self) -> str:
@@ -294,4 +306,4 @@ def _after(stamp: object, since: datetime) -> bool:
         return True
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    return when >= since
+    return when >= since.replace(microsecond=0)  # publishedAt has whole seconds only

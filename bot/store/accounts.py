@@ -57,7 +57,9 @@ class AccountsMixin(StoreBase):
     def acquire_daemon_lock(self, owner: str, *, now: datetime, stale_after: float = 60) -> None:
         """Refuse to start a second daemon on one SQLite file (no-op on PostgreSQL, where
         replicas share the work through row locks). A lock whose heartbeat is older than
-        ``stale_after`` seconds belongs to a dead daemon and is taken over."""
+        ``stale_after`` seconds belongs to a dead daemon and is taken over, and so is one
+        taken on this host by a process that no longer exists, so that a restart after
+        ``kill -9`` need not wait for the heartbeat to age."""
         if self.is_postgres:
             return
         check_aware(now)
@@ -67,7 +69,8 @@ class AccountsMixin(StoreBase):
                 s.add(DaemonLock(id=LOCK_ID, owner=owner, pid=os.getpid(),
                                  host=socket.gethostname(), acquired_at=now, heartbeat_at=now))
                 return
-            if lock.owner != owner and lock.heartbeat_at + seconds(stale_after) > now:
+            if (lock.owner != owner and lock.heartbeat_at + seconds(stale_after) > now
+                    and not _dead_here(lock.host, lock.pid)):
                 since = lock.acquired_at.strftime("%Y-%m-%d %H:%M:%S UTC")
                 raise StoreError(
                     f"another bot daemon is running on this database (pid {lock.pid} on "
@@ -96,3 +99,16 @@ class AccountsMixin(StoreBase):
         with self._session("release the daemon lock") as s:
             s.execute(delete(DaemonLock).where(DaemonLock.id == LOCK_ID,
                                                DaemonLock.owner == owner))
+
+
+def _dead_here(host: str, pid: int) -> bool:
+    """True when the lock was taken on this host by a process that no longer exists."""
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but not ours to signal
+        return False
+    return False

@@ -174,11 +174,6 @@ def test_backfill_on_a_known_feed_queues_its_newest_items_once(
     assert counts(status(cfg)) == {"x": {"pending": 2}, "fb": {"pending": 2}}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bot.ingest._queue counts an item as queued even when every (article, account) "
-    "delivery already exists, so a repeated backfill reports '2 queued' for nothing",
-)
 def test_a_repeated_backfill_reports_nothing_queued(srv: FeedServer, tmp_path: Path) -> None:
     srv.add_feed("news", [article(n, srv) for n in (1, 2, 3)])
     cfg = write_config(tmp_path, {"news": srv.url("/news.xml")}, backfill=2)

@@ -243,16 +243,22 @@ def test_reconcile_marks_uncertain_when_the_platform_cannot_tell(x: FakeX, fb: F
     s = make_settings(x, fb)
     queue(store, s)
     did = _crash_mid_send(store, "x")
-    x.expect(503, {"title": "down"}, method="GET", times=10)
-    assert reconcile(s, store, owner="t") == 0  # cannot tell yet: keep it, look again later
+    x.expect(503, {"title": "down"}, method="GET", times=100)
+    # cannot tell yet: back in the queue, and every retry looks on the platform first
+    assert reconcile(s, store, owner="t") == 0
     row = store.get_delivery(did)
-    assert row is not None and row.status == S.SENDING
-    later = datetime.now(UTC) + timedelta(seconds=s.scheduler.backoff_max_seconds + 60)
-    assert reconcile(s, store, owner="t", now=later) == 1  # still cannot tell: a human decides
-    row = store.get_delivery(did)
-    assert row is not None and row.status == S.UNCERTAIN
+    assert row is not None and row.status == S.FAILED
+    for _ in range(5):
+        row = store.get_delivery(did)
+        assert row is not None
+        if row.status != S.FAILED:
+            break
+        dispatch_account(s, store, s.account("x"), owner="t",
+                         now=row.next_attempt_at + timedelta(seconds=1))
+    row = store.get_delivery(did)  # still cannot tell after max_attempts: a human decides
+    assert row is not None and row.status == S.UNCERTAIN and row.attempts == 3
     assert dispatch_account(s, store, s.account("x"), owner="t") == []
-    assert x.posts == []
+    assert x.posts == [] and x.calls("POST", "/2/tweets") == []  # never sent blind
 
 
 def test_post_by_hand_twice_posts_once_and_force_posts_again(x: FakeX, fb: FakeFacebook,
