@@ -163,9 +163,10 @@ def deliver(
         adapter = adapter or get_adapter(account, settings)
         if not post.link and not settings.is_dry_run(account):
             raise Rejected("the post has no link; a live post needs the article's URL")
-        if row.attempts > 1 and post.link and not settings.is_dry_run(account):
-            # An earlier attempt may have reached the platform (its answer lost, or the
-            # process died): look before sending again. Cannot tell: retry later.
+        if (row.attempts > 1 or row.last_error) and post.link and not settings.is_dry_run(account):
+            # An earlier attempt (this run's, or one before a `bot retry`) may have reached
+            # the platform, its answer lost or the process killed: look before sending
+            # again. Cannot tell: retry later.
             in_doubt = True
             found = adapter.find_existing(post.link, since=row.created_at)
             in_doubt = False

@@ -153,4 +153,15 @@ def setup_logging(level: str, fmt: LogFormat = "auto", stream: IO[str] | None = 
     quiet = logging.WARNING if numeric > logging.DEBUG else logging.NOTSET
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
+    sched = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkipOverlapWarnings) for f in sched.filters):
+        sched.addFilter(_SkipOverlapWarnings())
     logging.captureWarnings(True)
+
+
+class _SkipOverlapWarnings(logging.Filter):
+    """Drop APScheduler's "maximum number of running instances reached" warnings: a job that
+    is still running when its next turn comes is skipped by design (``max_instances=1``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()

@@ -206,7 +206,7 @@ class Daemon:
         owner: str | None = None,
         jobs: Jobs | None = None,
         shutdown_grace: float = 25.0,
-        reconcile_seconds: float = 60.0,
+        reconcile_seconds: float | None = None,
         lock_stale_seconds: float = LOCK_STALE_SECONDS,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -215,7 +215,10 @@ class Daemon:
         self.owner = owner or default_owner()
         self.jobs = jobs if jobs is not None else Jobs.from_pipeline()
         self.shutdown_grace = shutdown_grace
-        self.reconcile_seconds = reconcile_seconds
+        self.reconcile_seconds = (
+            reconcile_seconds if reconcile_seconds is not None
+            else settings.scheduler.reconcile_interval_seconds
+        )
         self.lock_stale_seconds = lock_stale_seconds
         self._now = clock or (lambda: datetime.now(UTC))
         self._scheduler: BackgroundScheduler | None = None

@@ -47,7 +47,8 @@ class ArticleRow:
     updated_at: datetime
     edited: bool
     payload: dict[str, Any]
-    """The Article as ``model_dump(mode="json")``: ``Article.model_validate(row.payload)``."""
+    """Ingest bookkeeping: ``queue_for`` lists the accounts a feed article is owed a delivery
+    to (see ``bot.ingest``); empty for articles posted by hand."""
 
     @classmethod
     def of(cls, r: ArticleRecord) -> ArticleRow:
