@@ -525,3 +525,33 @@ def _by_hand_one(
         base.status, base.delivery_id = "busy", row.id
         return base
     return deliver(settings, store, account, claimed, owner=owner)
+
+
+# --------------------------------------------------------------------------- by hand: retry
+def requeue(settings: Settings, store: Store, delivery_id: int) -> str:
+    """`bot retry ID`: queue a delivery again, rendering it afresh when it never had a post
+    (its template failed at ingest and may be fixed now). Returns a one-line note."""
+    row = store.get_delivery(delivery_id)
+    if row is None:
+        raise ConfigError(f"no delivery with id {delivery_id}")
+    now = utcnow()
+    keep = (row.payload or {}).get("rerender")
+    if post_of(row) is None and keep:
+        from bot.models import Article
+        from bot.pipeline import prepare_article
+
+        account = settings.account(row.account)
+        article = Article.model_validate(keep)
+        (post,) = prepare_article(article, settings, [account]).posts  # RenderError: exit 2
+        payload = {"post": post.model_dump(mode="json"),
+                   "article": article.model_dump(mode="json", exclude={"text"})}
+        store.retry(delivery_id, now=now, text=post.text, payload=payload)
+        return f"delivery {delivery_id} rendered again and queued"
+    if post_of(row) is None:
+        raise ConfigError(
+            f"delivery {delivery_id} has no post to send (the article could not be read); "
+            "it cannot be retried"
+        )
+    store.retry(delivery_id, now=now)
+    return f"delivery {delivery_id} queued again"
+

@@ -317,7 +317,7 @@ def _queue(
             except BotError as exc:
                 broken.append((acc, exc))
     if broken:
-        _dead(store, feed, item, article_id, broken, report, now)
+        _dead(store, feed, item, article_id, broken, report, now, article=article)
     if not posts:
         return
     added = 0
@@ -348,8 +348,14 @@ def _dead(
     failures: list[tuple[Account, BotError]],
     report: IngestReport,
     now: datetime,
+    *,
+    article: Article | None = None,
 ) -> None:
-    """Record a dead delivery with its one-line reason for each (account, error)."""
+    """Record a dead delivery with its one-line reason for each (account, error).
+
+    When the article itself was read (only rendering failed, e.g. a broken template), it is
+    kept in the payload so that `bot retry` can render it again once the cause is fixed.
+    """
     report.failed += 1
     for text in dict.fromkeys(str(exc) for _, exc in failures):
         report.notes.append(f"{item.title}: {text}")
@@ -363,7 +369,8 @@ def _dead(
             platform=acc.platform,
             text="",
             link=item.link,
-            payload={"error": str(exc)},
+            payload={"error": str(exc)}
+            | ({"rerender": article.model_dump(mode="json")} if article is not None else {}),
             next_attempt_at=now,
             now=now,
         )

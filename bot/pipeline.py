@@ -68,8 +68,10 @@ _TEMPLATES: dict[tuple[Any, ...], tuple[Settings, Templates]] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
-def templates_for(settings: Settings) -> Templates:
-    """The validated templates of ``settings``, compiled once per settings object.
+def templates_for(settings: Settings, accounts: list[Account] | None = None) -> Templates:
+    """The templates of ``settings``, compiled and validated (for ``accounts``, default all
+    enabled ones) once per settings object and set of accounts: a template broken for one
+    account does not stop the others.
 
     Compiling and trial-rendering the three templates costs about 3 ms, as much as
     summarising an article; a daemon renders every article with the same settings. The
@@ -83,13 +85,14 @@ def templates_for(settings: Settings) -> Templates:
         id(settings),
         settings.templates_dir,
         tuple((a.name, a.platform, a.template, a.enabled) for a in settings.accounts),
+        None if accounts is None else tuple(a.name for a in accounts),
     )
     with _TEMPLATES_LOCK:
         hit = _TEMPLATES.get(key)
     if hit is not None and hit[0] is settings:
         return hit[1]
     templates = Templates(settings)
-    templates.validate()  # ConfigError: nothing is cached, the next call tries again
+    templates.validate(accounts)  # ConfigError: nothing is cached, the next call tries again
     with _TEMPLATES_LOCK:
         if len(_TEMPLATES) >= 16:
             _TEMPLATES.clear()
@@ -101,7 +104,7 @@ def prepare_article(article: Article, settings: Settings, accounts: list[Account
     """Summarise and render one article for the given accounts."""
     from bot.render import render_posts
 
-    templates = templates_for(settings)
+    templates = templates_for(settings, accounts)
     summary = summary_for(article, settings, accounts)
     posts = render_posts(article, summary, settings, accounts, templates)
     warnings: list[str] = []

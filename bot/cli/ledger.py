@@ -137,16 +137,27 @@ def retry(
     ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
-    from bot.dispatch import open_store
+    from bot.dispatch import open_store, requeue
+    from bot.errors import BotError
+    from bot.store import DeliveryStatus as S
     from bot.store.deliveries import RETRYABLE
 
     if (delivery_id is None) == (not failed):
         raise fail("give either a delivery ID or --failed (not both)")
-    store = open_store(state(ctx).settings())
+    settings = state(ctx).settings()
+    store = open_store(settings)
     try:
         if failed:
-            n = store.retry_all_failed(now=_now())
+            n, refused = 0, []
+            for r in store.list_deliveries(status=[S.FAILED, S.DEAD], limit=1_000_000):
+                try:
+                    requeue(settings, store, r.id)
+                    n += 1
+                except BotError as exc:
+                    refused.append(f"{r.id}: {exc}")
             typer.echo(f"queued {n} deliveries again")
+            for line in refused:
+                typer.echo(f"not queued: {line}", err=True)
             return
         assert delivery_id is not None
         row = store.get_delivery(delivery_id)
@@ -155,8 +166,7 @@ def retry(
         if row.status not in RETRYABLE:  # a user mistake (exit 2), not a database problem
             raise fail(f"delivery {delivery_id} is {row.status}; only failed, dead, uncertain "
                        "or skipped deliveries can be retried")
-        store.retry(delivery_id, now=_now())
-        typer.echo(f"delivery {delivery_id} queued again")
+        typer.echo(requeue(settings, store, delivery_id))
     finally:
         store.close()
 

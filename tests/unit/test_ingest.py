@@ -231,3 +231,32 @@ def test_feed_claim_lets_one_replica_poll_per_interval(server: FeedServer,
     second = poll_feed(s, store, feed, owner="replica-b")
     assert first.status == "ok" and second.status == "skipped"
     assert server.hits("/news.xml") == 1
+
+
+def test_a_post_whose_template_failed_is_rendered_again_by_retry(
+    server: FeedServer, store: Store, tmp_path: Path
+) -> None:
+    from bot.dispatch import requeue
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "facebook.j2").write_text(
+        "{{ title }}\n{{ 1 // (hashtags | length - hashtags | length) }}\n")  # raises at render
+    server.add_feed("news", [item(1)])
+    s = settings_for(server.url("/news.xml"), backfill=1)
+    s.accounts[1] = s.accounts[1].model_copy(update={"template": broken / "facebook.j2"})
+    r = poll(s, store)
+    assert r.failed == 1
+    (dead,) = store.list_deliveries(account="fb", status=DeliveryStatus.DEAD)
+    assert dead.last_error and "facebook.j2" in dead.last_error and "line 2" in dead.last_error
+    (ok,) = store.list_deliveries(account="x")
+    assert ok.status == DeliveryStatus.PENDING  # the other account is not spoilt
+
+    fixed = load_settings(
+        accounts=[{"name": "x", "platform": "twitter"}, {"name": "fb", "platform": "facebook"}],
+        feeds=[{"name": "news", "url": server.url("/news.xml")}],
+    )
+    assert "rendered again" in requeue(fixed, store, dead.id)
+    row = store.get_delivery(dead.id)
+    assert row is not None and row.status == DeliveryStatus.PENDING
+    assert "railways" in row.text and row.payload["post"]["account"] == "fb"
