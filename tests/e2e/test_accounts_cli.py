@@ -119,4 +119,4 @@ def test_token_expiring_soon_warns(live: Live, expires_at: int) -> None:
     res = live.run("accounts", "check", "--account", "fb", env={"COLUMNS": "200"})
     assert res.returncode == 0  # a warning is not a failure
     assert table_rows(res.stdout)["fb"][6] == fb["warning"]
-    assert "renew it with `bot auth facebook`" in res.stderr
+    assert "renew it with `bot auth facebook --account fb`" in res.stderr
