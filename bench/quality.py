@@ -231,6 +231,15 @@ def run(docs: Sequence[Doc]) -> tuple[str, dict[str, dict[str, float]]]:
         "mean chars",
         "over 200",
     ]
+    ours3, lead3 = scores["ours (3 sentences)"], scores["LEAD-3"]
+    ours_t, lead1 = scores["ours (200 chars)"], scores["LEAD-1 cut to 200"]
+    junk = boilerplate_rate(mine["3"]) + boilerplate_rate(mine["tweet"])
+    met = (all(ours3[m] >= lead3[m] for m in METRICS)
+           and all(ours_t[m] > lead1[m] for m in METRICS) and junk == 0)
+    verdict = (
+        "Targets: ours ≥ LEAD-3 on R-1, R-2 and R-Lsum at 3 sentences; ours > LEAD-1 at 200 "
+        "characters; no boilerplate in our summaries — " + ("met" if met else "NOT met")
+    )
     ms = timings(docs)
     words = statistics.median(len(d.text.split()) for d in docs)
     table = markdown_table(header, rows)
@@ -245,6 +254,7 @@ def run(docs: Sequence[Doc]) -> tuple[str, dict[str, dict[str, float]]]:
         "'PUBLISHED:', 'UPDATED:', a photo credit, '(CNN)', 'By . ' or 'Scroll down for "
         "video'.\n\n"
         f"{table}\n\n"
+        f"{verdict}.\n\n"
         f"Speed (median {words:.0f} words per article, cold cache): `summarize_article` "
         f"(3 sentences, 3 variants, hook, 2 hashtags) {ms['tags']:.2f} ms with the hashtags "
         f"from the article's tags, {ms['yake']:.2f} ms when yake has to find them.\n"
