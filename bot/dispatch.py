@@ -38,7 +38,7 @@ from bot.errors import (
     Transient,
 )
 from bot.failpoints import failpoint
-from bot.models import Post
+from bot.models import Article, Post
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter
@@ -128,6 +128,13 @@ def _rate_delay(settings: Settings, retry_after: float | None) -> float:
     from bot.scheduler.policy import rate_limit_delay
 
     return rate_limit_delay(retry_after, settings.scheduler)
+
+
+def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
+    """What a delivery row keeps: the post exactly as it will be sent, and the article's
+    metadata (its text is left out: the post holds what matters)."""
+    return {"post": post.model_dump(mode="json"),
+            "article": article.model_dump(mode="json", exclude={"text"})}
 
 
 def post_of(row: DeliveryRow) -> Post | None:
@@ -499,10 +506,7 @@ def _by_hand_one(
         base.status = "awaiting_human" if waiting else "already_sent"
         base.url, base.delivery_id = row.remote_url, row.id
         return base
-    payload = {
-        "post": post.model_dump(mode="json"),
-        "article": prepared.article.model_dump(mode="json", exclude={"text"}),
-    }
+    payload = delivery_payload(post, prepared.article)
     if row is None:
         row = store.add_delivery(
             article_id=article_id,
@@ -537,15 +541,12 @@ def requeue(settings: Settings, store: Store, delivery_id: int) -> str:
     now = utcnow()
     keep = (row.payload or {}).get("rerender")
     if post_of(row) is None and keep:
-        from bot.models import Article
         from bot.pipeline import prepare_article
 
         account = settings.account(row.account)
         article = Article.model_validate(keep)
         (post,) = prepare_article(article, settings, [account]).posts  # RenderError: exit 2
-        payload = {"post": post.model_dump(mode="json"),
-                   "article": article.model_dump(mode="json", exclude={"text"})}
-        store.retry(delivery_id, now=now, text=post.text, payload=payload)
+        store.retry(delivery_id, now=now, text=post.text, payload=delivery_payload(post, article))
         return f"delivery {delivery_id} rendered again and queued"
     if post_of(row) is None:
         raise ConfigError(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Account, Feed, Settings, mask_url
-from bot.dispatch import utcnow
+from bot.dispatch import delivery_payload, utcnow
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
@@ -329,7 +329,7 @@ def _queue(
             platform=acc.platform,
             text=post.text,
             link=post.link,
-            payload={"post": post.model_dump(mode="json"), "article": _article_payload(article)},
+            payload=delivery_payload(post, article),
             next_attempt_at=now,
             now=now,
         )
@@ -376,7 +376,3 @@ def _dead(
         )
         if row is not None:
             store.mark_dead(row.id, error=f"could not prepare the post: {exc}", now=now)
-
-
-def _article_payload(article: Article) -> dict[str, Any]:
-    return article.model_dump(mode="json", exclude={"text"})

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli import app, fail, state, views
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Prepared
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -63,17 +68,9 @@ def post(
         _dry_run(ctx, article, platform, account, url, as_json)
         return
     from bot.dispatch import publish_by_hand
-    from bot.pipeline import prepare
 
     settings = state(ctx).settings()
-    prepared = prepare(
-        article,
-        settings,
-        url=url,
-        platforms=_split(platform),
-        accounts=_split(account),
-        stdin=sys.stdin.buffer,
-    )
+    prepared = _prepare(settings, article, platform, account, url)
     outcomes = publish_by_hand(prepared, settings, force=force)
     if force:
         views.show_warnings(["--force: posting again where the ledger says it was already sent"])
@@ -99,6 +96,14 @@ def post(
         raise typer.Exit(1)
 
 
+def _prepare(settings: Settings, article: str, platform: list[str] | None,
+             account: list[str] | None, url: str | None) -> Prepared:
+    from bot.pipeline import prepare
+
+    return prepare(article, settings, url=url, platforms=_split(platform),
+                   accounts=_split(account), stdin=sys.stdin.buffer)
+
+
 def _dry_run(
     ctx: typer.Context,
     article: str,
@@ -107,17 +112,7 @@ def _dry_run(
     url: str | None,
     as_json: bool,
 ) -> None:
-    from bot.pipeline import prepare
-
-    settings = state(ctx).settings()
-    prepared = prepare(
-        article,
-        settings,
-        url=url,
-        platforms=_split(platform),
-        accounts=_split(account),
-        stdin=sys.stdin.buffer,
-    )
+    prepared = _prepare(state(ctx).settings(), article, platform, account, url)
     views.show_warnings(prepared.warnings)
     if as_json:
         views.print_json(
