@@ -174,7 +174,7 @@ def dispatch_account_job(
 
 def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
     """Settle deliveries a crash left in 'sending'."""
-    from bot.dispatch import reconcile
+    from bot.reconcile import reconcile
 
     return reconcile(settings, store, owner=owner)
 

@@ -137,8 +137,9 @@ def retry(
     ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
-    from bot.dispatch import open_store, requeue
+    from bot.dispatch import open_store
     from bot.errors import BotError
+    from bot.manual import requeue
     from bot.store import DeliveryStatus as S
     from bot.store.deliveries import RETRYABLE
 

@@ -67,7 +67,7 @@ def post(
     if dry_run:
         _dry_run(ctx, article, platform, account, url, as_json)
         return
-    from bot.dispatch import publish_by_hand
+    from bot.manual import publish_by_hand
 
     settings = state(ctx).settings()
     prepared = _prepare(settings, article, platform, account, url)

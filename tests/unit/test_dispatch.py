@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from bot.config import PostingWindow, Settings, load_settings
-from bot.dispatch import dispatch_account, publish_by_hand, reconcile
+from bot.dispatch import dispatch_account
+from bot.manual import publish_by_hand
 from bot.models import Article, Post
 from bot.pipeline import prepare_article, select_accounts
+from bot.reconcile import reconcile
 from bot.store import DeliveryStatus as S
 from bot.store import Store
 from tests.adapters.conftest import FB_SECRETS, X_SECRETS

@@ -236,7 +236,7 @@ def test_feed_claim_lets_one_replica_poll_per_interval(server: FeedServer,
 def test_a_post_whose_template_failed_is_rendered_again_by_retry(
     server: FeedServer, store: Store, tmp_path: Path
 ) -> None:
-    from bot.dispatch import requeue
+    from bot.manual import requeue
 
     broken = tmp_path / "broken"
     broken.mkdir()

@@ -1,0 +1,138 @@
+"""Work done by hand through the ledger: `bot post` live, and `bot retry`.
+
+Both go through the same delivery rows as the daemon, so a post made by hand is never made
+again by the daemon (or by a second `bot post`), and a retried delivery follows the same
+claim → publish → settle path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import Account, Settings
+from bot.dispatch import Outcome, deliver, delivery_payload, make_owner, open_store, post_of, utcnow
+from bot.errors import ConfigError
+from bot.models import Article, Post
+
+if TYPE_CHECKING:
+    from bot.pipeline import Prepared
+    from bot.store import Store
+
+
+# --------------------------------------------------------------------------- by hand
+def publish_by_hand(
+    prepared: Prepared, settings: Settings, *, force: bool = False, store: Store | None = None
+) -> list[Outcome]:
+    """`bot post` live: one delivery per account through the ledger; skips what was sent."""
+    live = [p for p in prepared.posts if not settings.is_dry_run(settings.account(p.account))]
+    if not live:
+        raise ConfigError(
+            "no live account configured: every selected account is in dry run (no credentials); "
+            "add credentials (README, 'Platform setup') or use --dry-run"
+        )
+    article = prepared.article
+    if not article.url:
+        raise ConfigError("a live post needs the article's link: pass --url")
+    own = store is None
+    store = store or open_store(settings)
+    owner = make_owner()
+    now = utcnow()
+    try:
+        existing = store.find_article(url=article.url)
+        article_id = existing.id if existing else article.id
+        if existing is None:
+            store.add_article(
+                id=article_id,
+                feed=None,
+                guid=None,
+                url=article.url,
+                title=article.title,
+                content_hash=article.content_hash,
+                published_at=article.published,
+                payload={},
+                now=now,
+            )
+        outcomes: list[Outcome] = []
+        for post in prepared.posts:
+            account = settings.account(post.account)
+            outcomes.append(
+                _by_hand_one(settings, store, account, post, article_id, owner, force, prepared)
+            )
+        return outcomes
+    finally:
+        if own:
+            store.close()
+
+
+def _by_hand_one(
+    settings: Settings,
+    store: Store,
+    account: Account,
+    post: Post,
+    article_id: str,
+    owner: str,
+    force: bool,
+    prepared: Prepared,
+) -> Outcome:
+    from bot.store import DeliveryStatus as S
+
+    base = Outcome(account=account.name, platform=account.platform, status="")
+    if settings.is_dry_run(account):
+        base.status = "dry_run"
+        return base
+    now = utcnow()
+    row = store.find_delivery(article_id, account.name)
+    if row is not None and row.status in (S.SENT, S.AWAITING_HUMAN) and not force:
+        waiting = row.status == S.AWAITING_HUMAN
+        base.status = "awaiting_human" if waiting else "already_sent"
+        base.url, base.delivery_id = row.remote_url, row.id
+        return base
+    payload = delivery_payload(post, prepared.article)
+    if row is None:
+        row = store.add_delivery(
+            article_id=article_id,
+            account=account.name,
+            platform=account.platform,
+            text=post.text,
+            link=post.link,
+            payload=payload,
+            next_attempt_at=now,
+            now=now,
+        )
+        row = row or store.find_delivery(article_id, account.name)
+    elif force or row.status not in (S.SENDING,):
+        store.retry(row.id, now=now, payload=payload, text=post.text, force=force)
+    assert row is not None
+    claimed = store.claim_specific(
+        row.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds
+    )
+    if claimed is None:
+        base.status, base.delivery_id = "busy", row.id
+        return base
+    return deliver(settings, store, account, claimed, owner=owner)
+
+
+# --------------------------------------------------------------------------- by hand: retry
+def requeue(settings: Settings, store: Store, delivery_id: int) -> str:
+    """`bot retry ID`: queue a delivery again, rendering it afresh when it never had a post
+    (its template failed at ingest and may be fixed now). Returns a one-line note."""
+    row = store.get_delivery(delivery_id)
+    if row is None:
+        raise ConfigError(f"no delivery with id {delivery_id}")
+    now = utcnow()
+    keep = (row.payload or {}).get("rerender")
+    if post_of(row) is None and keep:
+        from bot.pipeline import prepare_article
+
+        account = settings.account(row.account)
+        article = Article.model_validate(keep)
+        (post,) = prepare_article(article, settings, [account]).posts  # RenderError: exit 2
+        store.retry(delivery_id, now=now, text=post.text, payload=delivery_payload(post, article))
+        return f"delivery {delivery_id} rendered again and queued"
+    if post_of(row) is None:
+        raise ConfigError(
+            f"delivery {delivery_id} has no post to send (the article could not be read); "
+            "it cannot be retried"
+        )
+    store.retry(delivery_id, now=now)
+    return f"delivery {delivery_id} queued again"
