@@ -16,11 +16,9 @@ of slow feeds never delays sending or the lock heartbeat.
 
 from __future__ import annotations
 
-import concurrent.futures
 import importlib
 import logging
 import os
-import queue
 import secrets
 import signal
 import socket
@@ -33,12 +31,12 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any, Protocol
 
-from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Account, Feed, Settings
 from bot.errors import BotError, ConfigError
 from bot.scheduler import metrics
+from bot.scheduler.pool import PoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -117,72 +115,6 @@ def describe_error(exc: BaseException) -> str:
 
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
-
-
-class DaemonThreadPool(concurrent.futures.Executor):
-    """A fixed pool of daemon threads.
-
-    Unlike ``concurrent.futures.ThreadPoolExecutor``, whose workers the interpreter joins
-    at exit, a job stuck past the shutdown grace cannot keep the process alive. After
-    :meth:`shutdown`, queued jobs that have not started are dropped.
-    """
-
-    def __init__(self, workers: int, *, name: str) -> None:
-        self._queue: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[..., Any],
-                                             tuple[Any, ...], dict[str, Any]] | None]
-        self._queue = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
-                         for i in range(max(1, workers))]
-        self._lock = threading.Lock()
-        self._closed = False
-        self._started = False
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
-               ) -> concurrent.futures.Future[Any]:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("cannot schedule new jobs after shutdown")
-            if not self._started:
-                self._started = True
-                for t in self._threads:
-                    t.start()
-            future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-            self._queue.put((future, fn, args, kwargs))
-        return future
-
-    def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            future, fn, args, kwargs = item
-            if self._closed or not future.set_running_or_notify_cancel():
-                continue  # dropped at shutdown: never started, never resolved
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            started = self._started
-        if not started:
-            return
-        for _ in self._threads:
-            self._queue.put(None)
-        if wait:
-            for t in self._threads:
-                t.join()
-
-
-class _PoolExecutor(BasePoolExecutor):
-    def __init__(self, workers: int, name: str) -> None:
-        super().__init__(DaemonThreadPool(workers, name=name))
 
 
 @dataclass
@@ -274,8 +206,8 @@ class Daemon:
         sched = BackgroundScheduler(
             timezone=UTC,
             executors={
-                "default": _PoolExecutor(control_workers, "bot-control"),
-                "polls": _PoolExecutor(max(1, s.http.concurrency), "bot-poll"),
+                "default": PoolExecutor(control_workers, "bot-control"),
+                "polls": PoolExecutor(max(1, s.http.concurrency), "bot-poll"),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
