@@ -35,6 +35,7 @@ from typing import Any
 from bench.common import Row, Section, fmt_ms, fmt_ratio, percentile, shared_dir, write_result
 from bot.config import Account, Settings
 from bot.models import Article
+from bot.summarize.hashtags import KEYWORD_TEXT_CHARS
 
 TARGET_SPEEDUP = 10.0
 TARGET_MEDIAN_S = 0.005
@@ -292,7 +293,8 @@ def section(text: dict[str, Any] | None, html: dict[str, Any] | None) -> Section
             sec.notes.append(
                 "Where the time goes: with `summary.hashtags: 0` (no yake) the median is "
                 f"{fmt_ms(n['median'])}, so finding two hashtags with yake in the title and "
-                f"the first ~600 characters costs about {fmt_ms(o['median'] - n['median'])} "
+                f"the first ~{KEYWORD_TEXT_CHARS} characters costs about "
+                f"{fmt_ms(o['median'] - n['median'])} "
                 "of the median article; the rest is sentence splitting (pysbd), scoring, "
                 "and fitting three posts (twitter-text's weighted length for X).")
         sec.notes.append(
