@@ -46,15 +46,8 @@ def extract(
     text = clean(found.text, boilerplate)
     if not text.strip():
         raise ExtractError(f"{raw.origin} has no article text after removing boilerplate")
-    return Article(
-        title=found.title,
-        text=text,
-        url=override or found.url or raw.url,
-        author=found.author,
-        published=found.published,
-        image=found.image,
-        tags=found.tags,
-        language=found.language,
-        site_name=found.site_name or site_name,
-        source=raw.origin,
-    )
+    return found.model_copy(update={
+        "text": text,
+        "url": override or found.url or raw.url,
+        "site_name": found.site_name or site_name,
+    })

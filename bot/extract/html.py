@@ -13,7 +13,6 @@ from urllib.parse import urljoin, urlsplit
 
 from bot.errors import ExtractError
 from bot.extract.text import (
-    Extracted,
     drop_leading_title,
     merge_tags,
     normalize_ws,
@@ -22,6 +21,7 @@ from bot.extract.text import (
     primary_language,
     title_from_body,
 )
+from bot.models import Article
 
 if TYPE_CHECKING:
     from bot.sources.inputs import RawInput
@@ -59,7 +59,7 @@ def _canonical_link(html: str) -> str | None:
     return None
 
 
-def extract_html(raw: RawInput, *, base_url: str | None = None) -> Extracted:
+def extract_html(raw: RawInput, *, base_url: str | None = None) -> Article:
     """Run trafilatura over ``raw.content``; ExtractError when there is no article text.
 
     Relative links (canonical, og:image) resolve against ``raw.url``, else ``base_url``
@@ -95,7 +95,8 @@ def extract_html(raw: RawInput, *, base_url: str | None = None) -> Extracted:
     url = _absolute(doc.url, base)
     if url is None or url == base:  # trafilatura found no (absolute) canonical link
         url = _absolute(_canonical_link(raw.content), base) or url
-    return Extracted(
+    return Article(
+        source=raw.origin,
         title=title,
         text=text,
         url=url,

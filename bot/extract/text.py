@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -24,27 +23,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bot.errors import ExtractError
+from bot.models import Article
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
     from bot.sources.inputs import RawInput
-
-
-@dataclass
-class Extracted:
-    """What an extractor found, before boilerplate removal."""
-
-    title: str
-    text: str
-    url: str | None = None
-    author: str | None = None
-    published: datetime | None = None
-    image: str | None = None
-    tags: list[str] = field(default_factory=list)
-    language: str | None = None
-    site_name: str | None = None
 
 
 # -- shared helpers ---------------------------------------------------------------
@@ -236,8 +221,8 @@ def markdown_blocks(source: str) -> list[str]:
 
 # -- entry point -----------------------------------------------------------------
 
-def extract_text(raw: RawInput) -> Extracted:
-    """Markdown or plain text to :class:`Extracted` (not yet boilerplate-cleaned)."""
+def extract_text(raw: RawInput) -> Article:
+    """Markdown or plain text to an :class:`Article` (not yet boilerplate-cleaned)."""
     content = raw.content.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     fm, body = split_front_matter(content, raw.origin)
     fm = fm or {}
@@ -255,7 +240,8 @@ def extract_text(raw: RawInput) -> Extracted:
     text = normalize_ws(body)
     title = one_line(title)
     text = drop_leading_title(title, text) if title else text
-    return Extracted(
+    return Article(
+        source=raw.origin,
         title=title,
         text=text,
         url=_field(fm, raw.origin, "url", "link", "canonical_url", "permalink"),
