@@ -7,6 +7,7 @@ PostgreSQL) and nothing else: any other connection fails the test at once.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -102,3 +103,22 @@ def sample_article_path(shared_dir: Path) -> Path:
     if not p.is_file():
         pytest.skip(f"sample article missing: {p}")
     return p
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Put the root logger, its handlers and the quieted loggers back after a test that
+    configures logging (bot.logs.setup_logging)."""
+    from bot.logs import NOISY_LOGGERS
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {n: logging.getLogger(n).level for n in NOISY_LOGGERS}
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+    root.setLevel(level)
+    for n, lvl in levels.items():
+        logging.getLogger(n).setLevel(lvl)
+    logging.captureWarnings(False)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import signal
 import socket
@@ -159,23 +158,6 @@ def world(tmp_path: Path) -> Iterator[World]:
         secrets_dir = write_secrets_dir(tmp_path / "secrets")
         env = env_for(hook.hook_url, secrets_dir)
         yield World(fx, fx2, ffb, fyt, hook, feeds, tmp_path, config, env)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    from bot.logs import NOISY_LOGGERS
-
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {n: logging.getLogger(n).level for n in NOISY_LOGGERS}
-    yield
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    root.setLevel(level)
-    for n, lvl in levels.items():
-        logging.getLogger(n).setLevel(lvl)
-    logging.captureWarnings(False)
 
 
 def assert_no_leaks(seen: Seen) -> None:

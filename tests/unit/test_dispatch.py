@@ -38,14 +38,6 @@ def fb() -> Iterator[FakeFacebook]:
         yield fake
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'bot.db'}")
-    s.upgrade()
-    yield s
-    s.close()
-
-
 def make_settings(x: FakeX, fb: FakeFacebook, **sched: Any) -> Settings:
     return load_settings(
         accounts=[

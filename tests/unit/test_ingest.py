@@ -45,14 +45,6 @@ def server() -> Iterator[FeedServer]:
         yield srv
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'bot.db'}")
-    s.upgrade()
-    yield s
-    s.close()
-
-
 def settings_for(url: str, **feed: Any) -> Settings:
     return load_settings(
         accounts=[{"name": "x", "platform": "twitter"}, {"name": "fb", "platform": "facebook"}],

@@ -8,11 +8,10 @@ import logging
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import NOISY_LOGGERS, setup_logging
+from bot.logs import setup_logging
 
 
 class FakeTerminal(io.StringIO):
@@ -20,19 +19,7 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {n: logging.getLogger(n).level for n in NOISY_LOGGERS}
-    yield
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    root.setLevel(level)
-    for n, lv in levels.items():
-        logging.getLogger(n).setLevel(lv)
-    logging.captureWarnings(False)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def our_handlers() -> list[logging.Handler]:
