@@ -1,4 +1,5 @@
-"""The daemon: APScheduler 3.x runs the pipeline's jobs on intervals until SIGTERM.
+"""The daemon: APScheduler 3.x runs the pipeline's jobs on intervals until SIGTERM, SIGINT
+or SIGHUP (each a clean stop, exit 0; a second signal stops waiting for running jobs).
 
 Jobs, each wrapped so that a failure is recorded (metrics, ``status()``, one log line)
 and never stops the scheduler:
@@ -269,7 +270,8 @@ class Daemon:
         return True
 
     def run_forever(self, *, serve_health: bool | None = None) -> None:
-        """Start, serve health endpoints, block until SIGTERM/SIGINT or :meth:`stop`, shut down."""
+        """Start, serve health endpoints, block until SIGTERM/SIGINT/SIGHUP or :meth:`stop`,
+        shut down."""
         from bot.scheduler.health import HealthServer
 
         health: HealthServer | None = None
@@ -297,7 +299,14 @@ class Daemon:
                 self._force_event.set()  # a second signal: stop waiting for running jobs
             self._stop_event.set()
 
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+        # SIGHUP (the terminal went away, or `kill -HUP` to apply a changed configuration)
+        # stops the daemon cleanly, like SIGTERM: exit 0; a supervisor starts it again with
+        # the settings as they are now. Reloading in place could not change the lock, the
+        # health port or the database without the same restart.
+        stops = [signal.SIGTERM, signal.SIGINT]
+        if hasattr(signal, "SIGHUP"):
+            stops.append(signal.SIGHUP)
+        previous = {sig: signal.signal(sig, handler) for sig in stops}
         try:
             yield
         finally:

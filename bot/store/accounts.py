@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from bot.store.rows import AccountStateRow
 from bot.store.schema import AccountState, DaemonLock
 
 LOCK_ID = 1
+log = logging.getLogger(__name__)
 
 
 class AccountsMixin(StoreBase):
@@ -56,9 +59,12 @@ class AccountsMixin(StoreBase):
     # -- one daemon per SQLite database ----------------------------------------------------
     def acquire_daemon_lock(self, owner: str, *, now: datetime, stale_after: float = 60) -> None:
         """Refuse to start a second daemon on one SQLite file (no-op on PostgreSQL, where
-        replicas share the work through row locks). A lock whose heartbeat is older than
-        ``stale_after`` seconds belongs to a dead daemon and is taken over, and so is one
-        taken on this host by a process that no longer exists, so that a restart after
+        replicas share the work through row locks).
+
+        The lock is taken over when its holder is gone: its heartbeat is older than
+        ``stale_after`` seconds, or it was taken on this host by a process that no longer
+        exists - including one that had *our* pid (a restarted container gets the same pid
+        on the same host name) and that this process never owned - so that a restart after
         ``kill -9`` need not wait for the heartbeat to age."""
         if self.is_postgres:
             return
@@ -68,17 +74,27 @@ class AccountsMixin(StoreBase):
             if lock is None:
                 s.add(DaemonLock(id=LOCK_ID, owner=owner, pid=os.getpid(),
                                  host=socket.gethostname(), acquired_at=now, heartbeat_at=now))
-                return
-            if (lock.owner != owner and lock.heartbeat_at + seconds(stale_after) > now
-                    and not _dead_here(lock.host, lock.pid)):
-                since = lock.acquired_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-                raise StoreError(
-                    f"another bot daemon is running on this database (pid {lock.pid} on "
-                    f"{lock.host}, since {since}); stop it or use PostgreSQL for several replicas"
-                )
-            if lock.owner != owner:
+            elif lock.owner == owner:
+                lock.pid, lock.host, lock.heartbeat_at = os.getpid(), socket.gethostname(), now
+            else:
+                gone = _holder_gone(self._lock_key, lock.owner, lock.host, lock.pid)
+                if lock.heartbeat_at + seconds(stale_after) > now and not gone:
+                    since = lock.acquired_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+                    raise StoreError(
+                        f"another bot daemon is running on this database (pid {lock.pid} on "
+                        f"{lock.host}, since {since}); stop it or use PostgreSQL for several "
+                        "replicas"
+                    )
+                log.warning("taking over the daemon lock of pid %s on %s (%s)", lock.pid,
+                            lock.host, gone or f"no heartbeat for {stale_after:.0f} s")
                 lock.owner, lock.acquired_at = owner, now
-            lock.pid, lock.host, lock.heartbeat_at = os.getpid(), socket.gethostname(), now
+                lock.pid, lock.host, lock.heartbeat_at = os.getpid(), socket.gethostname(), now
+        _held(self._lock_key, owner, True)
+
+    @property
+    def _lock_key(self) -> str:
+        """Which database a lock is on, the same for every Store of this process on it."""
+        return os.path.realpath(self._url.database or ":memory:")
 
     def heartbeat_daemon_lock(self, owner: str, *, now: datetime) -> None:
         """Keep the lock fresh; StoreError if another daemon has taken it."""
@@ -91,6 +107,7 @@ class AccountsMixin(StoreBase):
                          .values(heartbeat_at=now)
                          .execution_options(synchronize_session=False))
             if not rowcount(s, stmt):
+                _held(self._lock_key, owner, False)
                 raise StoreError("lost the daemon lock: another bot daemon took over this database")
 
     def release_daemon_lock(self, owner: str) -> None:
@@ -99,16 +116,39 @@ class AccountsMixin(StoreBase):
         with self._session("release the daemon lock") as s:
             s.execute(delete(DaemonLock).where(DaemonLock.id == LOCK_ID,
                                                DaemonLock.owner == owner))
+        _held(self._lock_key, owner, False)
 
 
-def _dead_here(host: str, pid: int) -> bool:
-    """True when the lock was taken on this host by a process that no longer exists."""
+_HELD: set[tuple[str, str]] = set()
+"""(database, owner) of every daemon lock this process holds: several Daemon objects of
+one process (tests, embedding) share its pid, so the pid alone cannot say whose a lock is."""
+_HELD_GUARD = threading.Lock()
+
+
+def _held(database: str, owner: str, held: bool) -> None:
+    with _HELD_GUARD:
+        if held:
+            _HELD.add((database, owner))
+        else:
+            _HELD.discard((database, owner))
+
+
+def _holder_gone(database: str, owner: str, host: str, pid: int) -> str | None:
+    """Why the lock's holder is certainly gone, or None when it may still run.
+
+    Only a lock taken on this host can be judged: a pid that no longer exists is gone, and
+    so is a lock with our own pid that this process does not hold - a process that had
+    this pid before us (the daemon of a container restarted after ``kill -9``)."""
     if host != socket.gethostname() or pid <= 0:
-        return False
+        return None
+    if pid == os.getpid():
+        with _HELD_GUARD:
+            ours = (database, owner) in _HELD
+        return None if ours else "left by an earlier process with our pid"
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
+        return "that process no longer exists"
     except OSError:  # exists, but not ours to signal
-        return False
-    return False
+        return None
+    return None

@@ -280,7 +280,7 @@ print("exited", flush=True)
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_stops_the_process_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     script = tmp_path / "run_daemon.py"
     script.write_text(textwrap.dedent(SCRIPT))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import pytest
 import bot.store.db
 from bot.errors import StoreError
 from bot.store import Store
+from bot.store.schema import DaemonLock
 
 from .conftest import T0, at, delivery
 
@@ -54,6 +58,61 @@ def test_stale_lock_is_taken_over_and_the_old_owner_learns_it(sqlite_url: str) -
     a.acquire_daemon_lock("daemon-a", now=at(2.3))  # free again
     a.close()
     b.close()
+
+
+def _plant_lock(st: Store, *, owner: str, pid: int, heartbeat_at: datetime) -> None:
+    """A lock row as a daemon leaves it when it is killed with SIGKILL."""
+    with st._session("plant a lock") as s:
+        s.add(DaemonLock(id=1, owner=owner, pid=pid, host=socket.gethostname(),
+                         acquired_at=heartbeat_at, heartbeat_at=heartbeat_at))
+
+
+def test_a_lock_left_with_our_own_pid_is_taken_over_at_once(sqlite_url: str) -> None:
+    """A container restarted after kill -9: the new daemon has the old one's pid and host
+    name, and the lock's heartbeat is seconds old. No process of ours holds that owner
+    token, so the pid that looks alive is our own and the holder is gone."""
+    st = Store(sqlite_url)
+    st.upgrade()
+    old = f"{socket.gethostname()}:{os.getpid()}:0ld70ken"
+    _plant_lock(st, owner=old, pid=os.getpid(), heartbeat_at=T0)
+    st.acquire_daemon_lock("restarted", now=at(0.1))  # 6 s after the last heartbeat
+    with pytest.raises(StoreError, match="lost the daemon lock"):
+        st.heartbeat_daemon_lock(old, now=at(0.2))
+    st.heartbeat_daemon_lock("restarted", now=at(0.2))
+    st.release_daemon_lock("restarted")
+    st.close()
+
+
+def test_two_daemons_of_one_process_share_a_pid_but_not_the_lock(sqlite_url: str) -> None:
+    """The pid alone cannot tell the lock's holder apart from us: a Daemon object of this
+    very process may hold it, and then a second one must still be refused."""
+    first, second = Store(sqlite_url), Store(sqlite_url)
+    first.upgrade()
+    first.acquire_daemon_lock("daemon-a", now=T0)
+    with pytest.raises(StoreError, match=f"pid {os.getpid()} on"):
+        second.acquire_daemon_lock("daemon-b", now=at(0.1))
+    first.release_daemon_lock("daemon-a")
+    second.acquire_daemon_lock("daemon-b", now=at(0.2))
+    with pytest.raises(StoreError, match="another bot daemon"):
+        first.acquire_daemon_lock("daemon-a", now=at(0.3))
+    second.release_daemon_lock("daemon-b")
+    first.close()
+    second.close()
+
+
+def test_a_live_process_on_this_host_keeps_its_lock(sqlite_url: str) -> None:
+    st = Store(sqlite_url)
+    st.upgrade()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _plant_lock(st, owner="other-process", pid=alive.pid, heartbeat_at=T0)
+        with pytest.raises(StoreError, match=f"pid {alive.pid} on"):
+            st.acquire_daemon_lock("next", now=at(0.5))
+    finally:
+        alive.kill()
+        alive.wait()
+    st.acquire_daemon_lock("next", now=at(0.6))  # now that process is gone: at once
+    st.close()
 
 
 @pytest.mark.postgres
