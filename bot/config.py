@@ -21,7 +21,6 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
 )
 
 from bot.errors import ConfigError
@@ -248,23 +247,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
-        from pydantic_settings import NestedSecretsSettingsSource
+        from bot.config_paths import ConfigFileSource
+        from bot.secrets_source import SecretsDirSource
 
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
         for d in _SECRETS_DIRS.get():
             if d.is_dir():
-                sources.append(
-                    NestedSecretsSettingsSource(
-                        file_secret_settings,
-                        secrets_dir=d,
-                        secrets_nested_subdir=True,
-                        secrets_dir_missing="ok",
-                        secrets_prefix="",
-                    )
-                )
+                sources.append(SecretsDirSource(file_secret_settings, d))
         yaml_path = _YAML_PATH.get()
-        if yaml_path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
+        if yaml_path is not None:  # relative paths in it are relative to its folder
+            sources.append(ConfigFileSource(settings_cls, yaml_file=yaml_path))
         return tuple(sources)
 
     # -- derived -------------------------------------------------------------
@@ -360,8 +352,7 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
     without further configuration.
     """
     path = resolve_config_path(config)
-    if path is not None:
-        _check_yaml(path)
+    raw = _check_yaml(path) if path is not None else None
     dirs: list[Path] = [
         Path(p) for p in os.environ.get("BOT_SECRETS_DIRS", "").split(os.pathsep) if p
     ]
@@ -371,12 +362,18 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
     if tokens.is_dir() and all(tokens.resolve() != d.resolve() for d in dirs):
         settings = _build(path, [tokens, *dirs], overrides)
     problems = cross_check(settings)
+    if path is not None and raw and settings.database_url is None:
+        from bot.config_paths import moved_ledger
+
+        moved = moved_ledger(raw, path, settings.data_dir)
+        problems += [moved] if moved else []
     if problems:
         raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems)
     return settings
 
 
-def _check_yaml(path: Path) -> None:
+def _check_yaml(path: Path) -> dict[str, Any] | None:
+    """The settings file as parsed, or ConfigError naming what is wrong with it."""
     import yaml
 
     try:
@@ -385,10 +382,15 @@ def _check_yaml(path: Path) -> None:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{where}: not valid YAML") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    except OSError as exc:
+        from bot.access import from_os_error
+
+        raise from_os_error(exc, "config file", "read it") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read (not UTF-8 text)") from None
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    return data
 
 
 def _build(path: Path | None, dirs: list[Path], overrides: dict[str, Any]) -> Settings:
@@ -399,6 +401,10 @@ def _build(path: Path | None, dirs: list[Path], overrides: dict[str, Any]) -> Se
     except ValidationError as exc:
         problems = _problem_lines(exc)
         raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems) from None
+    except OSError as exc:  # e.g. a .env file we may not read
+        from bot.access import from_os_error
+
+        raise from_os_error(exc, "settings file", "read it") from None
     finally:
         _YAML_PATH.reset(ytok)
         _SECRETS_DIRS.reset(stok)

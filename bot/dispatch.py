@@ -60,8 +60,10 @@ def open_store(settings: Settings) -> Store:
     """Open the ledger and bring its schema up to date."""
     from bot.store import Store
 
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.database_url is None:  # the SQLite ledger: a path problem is a config error
+        from bot.access import ensure_writable_dir
+
+        ensure_writable_dir(settings.data_dir, "data_dir")
     store = Store(settings.db_url)
     store.upgrade()
     return store

@@ -257,12 +257,17 @@ def write_secret(dir: Path, account: str, key: str, value: str) -> Path:
         known = ", ".join(Credentials.model_fields)
         raise ConfigError(f"unknown credential {key!r} (known: {known})")
     folder = Path(dir) / "credentials" / account
-    for d in (Path(dir), Path(dir) / "credentials", folder):
-        if not d.is_dir():
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        for d in (Path(dir), Path(dir) / "credentials", folder):
+            if not d.is_dir():
+                d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                d.chmod(0o700)
+        for d in (Path(dir) / "credentials", folder):
             d.chmod(0o700)
-    for d in (Path(dir) / "credentials", folder):
-        d.chmod(0o700)
+    except OSError as exc:  # e.g. a secrets_dir owned by another user: say how to fix it
+        from bot.access import from_os_error
+
+        raise from_os_error(exc, "secrets_dir", "write it") from None
     target = folder / key
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
     try:

@@ -82,6 +82,7 @@ def _root(
         "--config",
         "-c",
         envvar="BOT_CONFIG",
+        readable=False,  # the loader says what is wrong with the file, in one line
         help="YAML settings file [default: config/bot.yaml if present].",
     ),
     log_level: str | None = typer.Option(

@@ -196,14 +196,11 @@ def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (the daemon also does this at start-up)."""
     from bot.config import mask_url
-    from bot.store import Store
+    from bot.dispatch import open_store
 
     settings = state(ctx).settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
+    store = open_store(settings)  # checks data_dir, then migrates
     try:
-        store.upgrade()
         typer.echo(f"database {mask_url(settings.db_url)} at revision {store.current_revision()}")
     finally:
         store.close()
