@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import typer
 
 from bot.cli import app, state, views
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 config_app = typer.Typer(help="Show or check the effective settings.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -28,12 +34,19 @@ def show(
 
 
 @config_app.command("check")
-def check(ctx: typer.Context) -> None:
-    """Validate settings and templates; exit 2 with one line per problem."""
+def check(
+    ctx: typer.Context,
+    online: bool = typer.Option(
+        False, "--online", help="Also fetch each feed once and check each live account's "
+        "credentials with its platform (exit 1 if one fails)."),
+) -> None:
+    """Validate settings and templates, and what would fail later; exit 2 with one line per
+    problem."""
     from bot.render.templates import Templates
 
     settings = state(ctx).settings()
     Templates(settings).validate()
+    _preflight(settings)
     live = [a.name for a in settings.accounts if a.enabled and not settings.is_dry_run(a)]
     dry = [a.name for a in settings.accounts if a.enabled and settings.is_dry_run(a)]
     typer.echo(
@@ -41,6 +54,27 @@ def check(ctx: typer.Context) -> None:
         f"(live: {', '.join(live) or 'none'}; dry run: {', '.join(dry) or 'none'}), "
         f"{len(settings.feeds)} feeds"
     )
+    if online:
+        _preflight(settings, online=True)
+
+
+def _preflight(settings: Settings, *, online: bool = False) -> None:
+    """The checks of :mod:`bot.preflight`: warnings on stderr; problems as one ConfigError
+    (a line each, exit 2); online, what passed on stdout and failures on stderr (exit 1)."""
+    from bot import preflight
+    from bot.errors import ConfigError
+
+    found = preflight.online(settings) if online else preflight.offline(settings)
+    for line in found.warnings:
+        sys.stderr.write(f"warning: {line}\n")
+    if found.problems:
+        raise ConfigError(f"{len(found.problems)} problems", found.problems)
+    for note in found.notes:
+        typer.echo(note)
+    for line in found.failures:
+        sys.stderr.write(f"error: {line}\n")
+    if found.failures:
+        raise typer.Exit(1)
 
 
 @app.command("platforms")

@@ -168,3 +168,16 @@ def _only_furniture(rest: list[tuple[int, str, str, int]], rules: _Rules) -> boo
         if not all(rules.furniture(n) for n in norms):
             return False
     return True
+
+
+def invalid_rules(cfg: Boilerplate) -> list[str]:
+    """One line per extra rule in ``cfg`` that is not a valid regular expression, all at
+    once (`bot config check`; extraction itself stops at the first)."""
+    out: list[str] = []
+    for what in ("drop_lines", "cut_from"):
+        for pattern in getattr(cfg, what):
+            try:
+                _compile((pattern,), what)
+            except ConfigError as exc:
+                out.append(str(exc))
+    return out
