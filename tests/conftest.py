@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("BOT_SHARED_DIR", ROOT.parent / "shared"))
+from tests.suite_services import (  # noqa: F401  (hooks: start PostgreSQL, name what is missing)
+    ROOT,
+    SHARED,
+    pytest_collection_finish,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+)
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
