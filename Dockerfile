@@ -1,26 +1,30 @@
 # syntax=docker/dockerfile:1
 # pubbot container image: `bot run` (the feed daemon) by default, any `bot …` command otherwise.
 #
-#   docker build -t pubbot .                       # online: wheels come from the package index
+#   docker build -t pubbot .                       # or: podman build -t pubbot .
+#   docker compose up -d                           # or: podman-compose up -d (compose.yaml)
 #   scripts/container-smoke                        # offline: podman, local base, host-built wheels
 #
-# Build arguments
-#   BASE    the Python 3.11 Debian image; the official one for real builds, a local
-#           stand-in (scripts/build-base-image) when no registry is reachable.
-#   WHEELS  "index": resolve and build the wheels inside the build (needs network);
-#           "context": install only the wheels in build/wheels/ of the build context
-#           (made beforehand, e.g. by scripts/container-smoke; no network needed).
-#           With podman/buildah pass --build-arg WHEELS=... explicitly: buildah 1.28 does
-#           not apply an ARG's default to a FROM that names a stage.
-#   Build with --format docker under podman: the OCI format drops HEALTHCHECK.
+# No build argument is needed. Optional ones:
+#   BASE     the Python 3.11 Debian image; the official one for real builds, a local stand-in
+#            (scripts/build-base-image) when no registry is reachable.
+#   VERSION  the version in the OCI labels; the default is the package's (pyproject.toml).
+# Wheels: when build/wheels/ holds wheels (scripts/container-smoke puts the bot's and its
+# dependencies' there for an offline build), the image is built from them and nothing is
+# downloaded; otherwise (a fresh clone) they come from the package index.
+# podman builds OCI images by default, and the OCI format has no HEALTHCHECK: compose.yaml
+# repeats the check for that reason (or build with --format docker).
+#
+# Any uid: the image runs as uid 10001 in group 0, and /data belongs to 10001:0 with the
+# group allowed to write, so an arbitrary uid in group 0 (OpenShift) can use it as well.
 #
 # PID 1 is tini: it reaps zombies and forwards SIGTERM to the bot (a bare PID 1 ignores every
 # signal it has no handler for, so any `bot` command would otherwise wait for SIGKILL). The
-# daemon handles SIGTERM itself: it starts no new job and lets running ones finish for up to
-# 25 s, so give it a longer stop timeout (`docker run --stop-timeout 30`, compose's
+# daemon handles SIGTERM (and SIGHUP) itself: it starts no new job and lets running ones finish
+# for up to 25 s, so give it a longer stop timeout (`docker run --stop-timeout 30`, compose's
 # stop_grace_period) than Docker's default 10 s.
 ARG BASE=python:3.11-slim-bookworm
-ARG WHEELS=index
+ARG VERSION=0.1.0
 
 FROM ${BASE} AS base
 ENV LANG=C.UTF-8 \
@@ -29,23 +33,21 @@ ENV LANG=C.UTF-8 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-# -- wheels, variant 1: from the package index (online builds) ------------------------------
-FROM base AS wheels-index
+# -- wheels: prepared in build/wheels/ (offline), else from the package index ----------------
+FROM base AS wheels
 WORKDIR /src
 COPY pyproject.toml ./
 COPY bot/ bot/
+# build/wheel[s]/ may match nothing (a fresh clone): the copy then brings only pyproject.toml.
+COPY pyproject.toml build/wheel[s]/ /prepared/
 # README.md is named by pyproject.toml; an empty stand-in keeps the build going without it.
-RUN touch README.md \
-    && python3 -m venv /opt/wheel-venv \
-    && /opt/wheel-venv/bin/pip wheel --wheel-dir /wheels ".[postgres]"
-
-# -- wheels, variant 2: prepared beforehand in the build context (offline builds) -----------
-FROM scratch AS wheels-context
-COPY build/wheels/ /wheels/
-
-# A stage of this file chosen by WHEELS, not a registry image: nothing to tag.
-# hadolint ignore=DL3006
-FROM wheels-${WHEELS} AS wheels
+RUN if ls /prepared/*.whl >/dev/null 2>&1; then \
+        echo "using the wheels prepared in build/wheels/" && mv /prepared /wheels; \
+    else \
+        touch README.md \
+        && python3 -m venv /opt/wheel-venv \
+        && /opt/wheel-venv/bin/pip wheel --wheel-dir /wheels ".[postgres]"; \
+    fi
 
 # -- build: a virtual environment with the bot and its dependencies -------------------------
 FROM base AS build
@@ -69,10 +71,17 @@ RUN if ! command -v tini >/dev/null || [ ! -e /usr/share/zoneinfo/UTC ]; then \
         && apt-get install -y --no-install-recommends tini tzdata \
         && rm -rf /var/lib/apt/lists/*; \
     fi \
-    && useradd --no-log-init --uid 10001 --user-group --home-dir /data --no-create-home \
+    && useradd --no-log-init --uid 10001 --gid 0 --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin bot \
-    && install -d -o bot -g bot -m 0750 /data
+    && install -d -o 10001 -g 0 -m 0770 /data
 COPY --from=build /opt/venv /opt/venv
+ARG BASE
+ARG VERSION
+LABEL org.opencontainers.image.title="pubbot" \
+      org.opencontainers.image.description="Announces published articles on X, Facebook Pages and YouTube: once, on time." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.base.name="${BASE}"
 
 # BOT_SECRETS_DIRS is a folder list, not a secret; the secrets themselves are mounted files.
 # hadolint ignore=DL3064
@@ -83,8 +92,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     BOT_HEALTH__PORT=8787
 WORKDIR /data
 VOLUME ["/data"]
-# Numeric, so runtimes that enforce non-root (runAsNonRoot) can check it.
-USER 10001:10001
+# Numeric, so runtimes that enforce non-root (runAsNonRoot) can check it; group 0 for the
+# arbitrary-uid case above.
+USER 10001:0
 EXPOSE 8787
 
 # No curl in the image: ask /healthz with the standard library, bypassing any proxy settings.

@@ -36,7 +36,7 @@ def fix_for(path: Path, want: str) -> str:
     if st.st_uid == uid:
         return f"chmod u+{want} {path}"
     if st.st_gid in {gid, *os.getgroups()}:
-        return f"chmod g+{want} {path}"
+        return f"chmod g+{want} {path}, or chown {uid} {path}"
     if gid == 0:  # OpenShift: an arbitrary uid whose group is root
         return f"chgrp 0 {path} && chmod g+{want} {path}, or chown {uid} {path}"
     return f"chown {uid} {path}, or chgrp {gid} {path} && chmod g+{want} {path}"

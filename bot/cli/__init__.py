@@ -74,9 +74,25 @@ def state(ctx: typer.Context) -> State:
     return obj
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"pubbot {version('pubbot')}")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        typer.echo("pubbot (version unknown: not installed; pip install -e .)")
+    raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
+    _version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.",
+    ),
     config: Path | None = typer.Option(
         None,
         "--config",

@@ -1,14 +1,15 @@
 """Static checks of the container files: Dockerfile, .dockerignore, compose.yaml, scripts.
 
-No image is built here (that is scripts/container-smoke); these tests read the files, lint
-them, hand the image's environment to the real settings loader, and run the image's
-HEALTHCHECK command against a loopback HTTP server.
+No image is built here (tests/e2e/test_container_image.py does that where a container engine
+exists); these tests read the files, lint them, hand the image's environment to the real
+settings loader, and run the image's HEALTHCHECK command against a loopback HTTP server.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,14 +130,70 @@ def test_multi_stage_and_the_runtime_carries_only_the_venv(
     assert "--no-index" in install and "pubbot[postgres]" in install
 
 
-def test_runs_as_a_numeric_non_root_user(runtime: list[Instruction]) -> None:
+def test_runs_as_a_numeric_non_root_user_in_group_0(runtime: list[Instruction]) -> None:
     user = only(runtime, "USER")
     uid, _, gid = user.partition(":")
-    assert uid.isdigit() and gid.isdigit() and int(uid) > 0 and int(gid) > 0
+    assert uid.isdigit() and int(uid) > 0 and gid == "0"
     created = " ".join(args for kw, args in runtime if kw == "RUN")
-    assert f"--uid {uid}" in created
-    # The user must be able to write its data volume.
-    assert "install -d -o bot -g bot" in created and "/data" in created
+    assert f"--uid {uid} --gid 0" in created
+    # The user writes its data volume, and so does any uid in group 0 (OpenShift).
+    assert f"install -d -o {uid} -g 0 -m 0770 /data" in created
+
+
+def test_no_build_argument_is_needed(instructions: list[Instruction]) -> None:
+    """`docker build .`, `podman build .` and both composes build from a fresh clone: every
+    argument has a default, and no FROM picks a stage through one (buildah would look the
+    stage name up in a registry)."""
+    first_from = next(i for i, (kw, _) in enumerate(instructions) if kw == "FROM")
+    defaults = {a.partition("=")[0] for kw, a in instructions[:first_from]
+                if kw == "ARG" and "=" in a}
+    for kw, args in instructions:
+        if kw == "ARG":
+            assert "=" in args or args in defaults, f"ARG {args} has no default"
+    froms = [args for kw, args in instructions if kw == "FROM"]
+    assert [f for f in froms if "$" in f] == ["${BASE} AS base"]
+
+
+def test_prepared_wheels_are_optional(instructions: list[Instruction]) -> None:
+    """Offline builds use build/wheels/ when it holds wheels; a fresh clone has none, so the
+    copy names a source that always exists beside the pattern that may match nothing."""
+    wheels = stages(instructions)[[a.split()[-1] for k, a in instructions
+                                   if k == "FROM"].index("wheels")]
+    copies = [args.split() for kw, args in wheels if kw == "COPY"]
+    optional = [c for c in copies if "build/wheel[s]/" in c]
+    assert optional and "pyproject.toml" in optional[0]
+    run = " ".join(args for kw, args in wheels if kw == "RUN")
+    assert "*.whl" in run and "pip wheel" in run
+
+
+def _pyproject() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_oci_labels_and_the_version(instructions: list[Instruction],
+                                    runtime: list[Instruction]) -> None:
+    labels: dict[str, str] = {}
+    for kw, args in runtime:
+        if kw == "LABEL":
+            for key, value in re.findall(r'(\S+?)="([^"]*)"', args):
+                labels[key] = value
+    for key in ("title", "description", "version", "licenses"):
+        assert labels.get(f"org.opencontainers.image.{key}"), f"no OCI label {key}"
+    assert labels["org.opencontainers.image.title"] == _pyproject()["name"]
+    assert labels["org.opencontainers.image.licenses"] == _pyproject()["license"]
+    assert labels["org.opencontainers.image.version"] == "${VERSION}"
+    first_from = next(i for i, (kw, _) in enumerate(instructions) if kw == "FROM")
+    assert f"VERSION={_pyproject()['version']}" in [
+        a for kw, a in instructions[:first_from] if kw == "ARG"]
+
+
+def test_bot_version_is_the_package_version() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bot", "--version"], capture_output=True,
+                          text=True, timeout=60, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"pubbot {_pyproject()['version']}\n"
 
 
 def test_data_volume_default_command_and_init(runtime: list[Instruction]) -> None:
@@ -301,6 +358,17 @@ def test_every_secret_used_is_declared_as_a_file_under_secrets(compose: dict[str
     for spec in declared.values():
         assert spec["file"].startswith("./secrets/")
     assert "secrets/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_compose_repeats_the_images_healthcheck(
+    compose: dict[str, Any], runtime: list[Instruction]
+) -> None:
+    """podman's OCI images drop HEALTHCHECK: compose.yaml carries the same check."""
+    check = compose["services"]["bot"]["healthcheck"]
+    assert check["test"] == ["CMD", "python", "-c", _healthcheck_code(runtime)]
+    options = dict(re.findall(r"--([a-z-]+)=(\S+)", only(runtime, "HEALTHCHECK")))
+    assert {k.replace("-", "_"): str(v) for k, v in check.items() if k != "test"} == {
+        k.replace("-", "_"): v for k, v in options.items()}
 
 
 def test_compose_documents_scaling(compose: dict[str, Any]) -> None:

@@ -126,7 +126,7 @@ def test_an_arbitrary_uid_in_group_0_needs_a_group_writable_volume(site: Path) -
     env = {"BOT_DATA_DIR": str(data)}
     line = one_config_error(run_bot(user, "status", cwd=site, env=env))
     assert f"cannot write there as uid {OPENSHIFT_UID} (gid 0)" in line
-    assert line.endswith(f"fix: chmod g+rwx {data}")
+    assert line.endswith(f"fix: chmod g+rwx {data}, or chown {OPENSHIFT_UID} {data}")
 
     data.chmod(0o770)  # what the message says (and what the image does for /data)
     res = run_bot(user, "db", "upgrade", cwd=site, env=env)
