@@ -97,9 +97,9 @@ VOLUME ["/data"]
 USER 10001:0
 EXPOSE 8787
 
-# No curl in the image: ask /healthz with the standard library, bypassing any proxy settings.
+# No curl in the image: bot.scheduler.probe asks /healthz with the standard library.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request as r; r.build_opener(r.ProxyHandler({})).open('http://127.0.0.1:%s/healthz' % os.environ.get('BOT_HEALTH__PORT', '8787'), timeout=4)"]
+    CMD ["python", "-m", "bot.scheduler.probe"]
 
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -82,7 +82,9 @@ def _print_version(value: bool) -> None:
     try:
         typer.echo(f"pubbot {version('pubbot')}")
     except PackageNotFoundError:  # run from a source tree that was never installed
-        typer.echo("pubbot (version unknown: not installed; pip install -e .)")
+        from bot import __version__
+
+        typer.echo(f"pubbot {__version__}")
     raise typer.Exit()
 
 
