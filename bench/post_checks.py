@@ -99,11 +99,14 @@ class Case:
     site: str | None
     url: str | None
     true_url: str | None
+    """Where the page was crawled from (the corpus' ground truth)."""
     tags: list[str]
     hashtags: list[str]
     posts: dict[str, str]
     fits: dict[str, bool] = field(default_factory=dict)
     links: dict[str, str | None] = field(default_factory=dict)
+    canonical: str | None = None
+    """The page's own ``<link rel=canonical>``, when it has one."""
     error: str | None = None
 
 
@@ -224,16 +227,21 @@ def title_findings(case: Case) -> list[Finding]:
     return out
 
 
+def _site(url: str) -> str:
+    return ".".join((urlsplit(url).hostname or "").removeprefix("www.").split(".")[-2:])
+
+
 def link_findings(case: Case) -> list[Finding]:
-    if not case.true_url or not case.url:
+    """An http link where the page is served over https; another site than the page's own
+    canonical address (a syndicated copy's, a share domain's)."""
+    if not case.url:
         return []
-    got, want = urlsplit(case.url), urlsplit(case.true_url)
     out: list[Finding] = []
-    if want.scheme == "https" and got.scheme == "http":
+    secure = [u for u in (case.true_url, case.canonical) if u and u.startswith("https://")]
+    if case.url.startswith("http://") and any(_site(u) == _site(case.url) for u in secure):
         out.append(("link", f"downgraded to http: {case.url}"))
-    g, w = (got.hostname or "").removeprefix("www."), (want.hostname or "").removeprefix("www.")
-    if g.split(".")[-2:] != w.split(".")[-2:]:
-        out.append(("link", f"{g} instead of {w}"))
+    if case.canonical and _site(case.canonical) != _site(case.url):
+        out.append(("link", f"{_site(case.url)} instead of {_site(case.canonical)}"))
     return out
 
 

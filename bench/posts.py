@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -46,6 +47,19 @@ class Input:
     make: Callable[[], Any]
     """Returns the Article (raises the bot's errors when there is none)."""
     true_url: str | None = None
+    canonical: str | None = None
+
+
+_CANONICAL = re.compile(r"""<link\b[^>]*\brel=["']?canonical["']?[^>]*>""", re.I)
+_HREF = re.compile(r"""\bhref=["']?([^"'\s>]+)""", re.I)
+
+
+def canonical_of(html: str) -> str | None:
+    """The page's absolute ``<link rel=canonical>`` (read here, not with the bot's code)."""
+    tag = _CANONICAL.search(html)
+    href = _HREF.search(tag.group(0)) if tag else None
+    url = href.group(1) if href else None
+    return url if url and url.startswith(("http://", "https://")) else None
 
 
 def inputs(corpora: Path, limit: int | None = None) -> Iterator[Input]:
@@ -66,13 +80,13 @@ def inputs(corpora: Path, limit: int | None = None) -> Iterator[Input]:
         truth = json.loads((pages / "ground-truth.json").read_text(encoding="utf-8"))
         for path in sorted((pages / "html").glob("*.html.gz"))[:limit]:
             page_id = path.name.split(".")[0]
+            html = gzip.decompress(path.read_bytes()).decode("utf-8")
 
-            def page(path: Path = path) -> Article:
-                raw = RawInput("html", gzip.decompress(path.read_bytes()).decode("utf-8"),
-                               path.name)
-                return extract(raw, boilerplate=settings.boilerplate)
+            def page(html: str = html, name: str = path.name) -> Article:
+                return extract(RawInput("html", html, name), boilerplate=settings.boilerplate)
 
-            yield Input("page", page_id[:12], page, truth.get(page_id, {}).get("url"))
+            yield Input("page", page_id[:12], page, truth.get(page_id, {}).get("url"),
+                        canonical_of(html))
     cnndm = corpora / "summ" / "cnndm-dev.jsonl"
     if cnndm.is_file():
         rows = [json.loads(line) for line in cnndm.read_text(encoding="utf-8").splitlines()
@@ -107,13 +121,14 @@ def run_case(inp: Input) -> tuple[Case, float]:
         return Case(inp.name, inp.kind, "", "", None, None, None, inp.true_url, [], [], {},
                     error=str(exc)), time.perf_counter() - t0
     took = time.perf_counter() - t0
+    article = prepared.article
     return Case(
         name=inp.name, kind=inp.kind, title=article.title, text=article.text,
         language=article.language, site=article.site_name, url=article.url,
         true_url=inp.true_url, tags=list(article.tags), hashtags=prepared.summary.hashtags,
         posts={p.platform: p.text for p in prepared.posts},
         fits={p.platform: p.fits for p in prepared.posts},
-        links={p.platform: p.link for p in prepared.posts},
+        links={p.platform: p.link for p in prepared.posts}, canonical=inp.canonical,
     ), took
 
 
