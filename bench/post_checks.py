@@ -49,6 +49,13 @@ GENERIC_WORDS = frozenset({
     "quickly", "dancing", "evidence", "retiring", "tracking", "seeking", "obstacle", "main",
     "nesta", "bugs", "ama", "column", "sections", "thing", "things", "way", "ways",
 })
+# Words that stand before a name without being part of it ("CEO Tim Cook", "Rep. Ilhan Omar").
+TITLE_WORDS = frozenset({
+    "the", "a", "an", "in", "of", "on", "at", "and", "but", "ceo", "rep", "sen", "gov", "dr",
+    "mr", "mrs", "ms", "president", "senator", "governor", "minister", "secretary", "chancellor",
+    "mayor", "judge", "coach", "chief", "general", "prime", "former", "prince", "princess",
+    "king", "queen", "pope", "prof", "director", "chairman", "founder", "u.s.", "us", "uk",
+})
 PRONOUNS = frozenset({
     "he", "she", "they", "it", "this", "that", "these", "those", "his", "her", "their", "its",
     "him", "them", "but", "and", "also", "however", "meanwhile", "still", "then", "so",
@@ -143,11 +150,13 @@ def hashtag_findings(case: Case, tags: list[str]) -> list[Finding]:
         long_parts = [p.casefold() for p in parts if len(p) >= 4]
         if low in FURNITURE_TAGS or (low.endswith(("news", "video")) and len(parts) > 1):
             out.append(("hashtag_furniture", tag))
-        elif tag.isupper() and len(tag) > 3 and re.match(rf"\s*{re.escape(tag)}\b", case.text):
+        elif tag.isupper() and len(tag) > 3 and re.match(
+                rf"\s*{re.escape(tag)}\b[\s,.A-Za-z]{{0,20}}(?:\([^)]*\))?\s*[—–:-]", case.text):
             out.append(("hashtag_dateline", tag))
         elif len(parts) >= 4:
             out.append(("hashtag_clause", tag))
-        elif low not in squashed and not any(p in squashed for p in long_parts):
+        elif low not in squashed and not all(
+                re.search(rf"(?<!\w){re.escape(p[:5])}", key(body)) for p in long_parts or [low]):
             out.append(("hashtag_absent", tag))
         elif low in given:
             continue
@@ -174,7 +183,8 @@ def _fragment(tag: str, body: str) -> bool:
     joined = 0
     for m in pattern.finditer(body):
         other = m.group(1) or m.group(2)
-        if other and other[:1].isupper() and other.lower() not in ("the", "a", "in", "of"):
+        plain = other.strip(".,:;'’\"“”").casefold() if other else ""
+        if other and other[:1].isupper() and plain not in TITLE_WORDS:
             if m.group(1) and body[max(0, m.start() - 2):m.start()].strip(" ") in ("", "\n"):
                 continue
             joined += 1

@@ -75,10 +75,11 @@ def page_url(canonical: str | None, og_url: str | None, base: str | None) -> str
         return None
     if chosen.startswith("http://"):
         rest = chosen[len("http://"):]
+        path = rest.split("/", 1)[-1]
         for other in (canonical, og_url, base):
-            if other and other.startswith("https://") and _site(other) == _site(chosen):
-                if other[len("https://"):].split("/", 1)[-1] == rest.split("/", 1)[-1]:
-                    return "https://" + rest
+            if (other and other.startswith("https://") and _site(other) == _site(chosen)
+                    and other[len("https://"):].split("/", 1)[-1] == path):
+                return "https://" + rest
     return chosen
 
 

@@ -45,7 +45,7 @@ def _is_site(affix: str, names: set[str]) -> bool:
     for n in names:
         if not n:
             continue
-        if a == n or (len(a) >= 4 and (a in n or n in a)):
+        if a == n or (len(a) >= 4 and a in n) or (n in a and len(a) <= len(n) + 8):
             return True
     return False
 

@@ -31,8 +31,17 @@ if TYPE_CHECKING:
 
 DEFAULT_LANGUAGE = "en"
 
-# Scripts whose sentences do not end in '.', '?', '!' followed by a space go to pysbd whole.
-_PYSBD_ONLY = frozenset({"zh", "ja", "my", "am", "hy", "ur", "hi", "mr", "ar", "fa", "el"})
+# Sentence ends that need no pysbd, in whatever language the text is said to be: CJK full
+# stops (no space after them), Arabic/Persian '؟', Urdu '۔', Devanagari '।' '॥', Burmese '။',
+# Ethiopic '።', Armenian '։', each with any closing quotes or brackets that follow.
+_SCRIPT_END_RE = re.compile(
+    r"[。！？｡]+[」』）〕】》〉\"”’)]*\s*"
+    r"|[؟۔।॥။።։]+[»\"”’)\]]*(?:\s+|$)"
+    r"|(?<=[\u0E00-\u0E7F])[ \t]+(?=[\u0E00-\u0E7F])"  # Thai: a space between Thai words
+)
+_THAI_MIN = 40
+"""Thai marks sentences (and some phrases) with a space: pieces shorter than this many
+characters are joined to the next one."""
 _OPENERS = "\"'“‘«(["
 _CLOSERS = "\"'”’»)]"
 _PARAGRAPH_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -140,8 +149,34 @@ def _classify(p: str, m: re.Match[str], spans: list[tuple[int, int]], lang: _Lan
     return "ambiguous"
 
 
+def _script_pieces(p: str) -> list[str]:
+    """``p`` cut after every script-specific sentence end (see ``_SCRIPT_END_RE``)."""
+    out: list[str] = []
+    start = 0
+    for m in _SCRIPT_END_RE.finditer(p):
+        if m.end() >= len(p):
+            break
+        piece = p[start:m.end()].strip()
+        thai = m.group(0).strip() == ""
+        if thai and len(piece) < _THAI_MIN:
+            continue  # too short for a Thai sentence: keep reading
+        out.append(piece)
+        start = m.end()
+    rest = p[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
 def _split_paragraph(p: str, lang: _Lang) -> list[str]:
-    if lang.code in _PYSBD_ONLY or (lang.extra_punct and any(c in p for c in lang.extra_punct)):
+    out: list[str] = []
+    for piece in _script_pieces(p):
+        out.extend(_split_piece(piece, lang))
+    return out
+
+
+def _split_piece(p: str, lang: _Lang) -> list[str]:
+    if lang.extra_punct and any(c in p for c in lang.extra_punct):
         return _pysbd(p, lang)
     spans = [(q.start(), q.end()) for q in _SPAN_RE.finditer(p)]
     out: list[str] = []
