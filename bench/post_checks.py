@@ -55,6 +55,7 @@ TITLE_WORDS = frozenset({
     "mr", "mrs", "ms", "president", "senator", "governor", "minister", "secretary", "chancellor",
     "mayor", "judge", "coach", "chief", "general", "prime", "former", "prince", "princess",
     "king", "queen", "pope", "prof", "director", "chairman", "founder", "u.s.", "us", "uk",
+    "lt", "gen", "maj", "sgt", "col", "capt", "officer", "detective", "deputy", "sheriff",
 })
 PRONOUNS = frozenset({
     "he", "she", "they", "it", "this", "that", "these", "those", "his", "her", "their", "its",
@@ -77,12 +78,12 @@ _FURNITURE = re.compile(
     re.M,
 )
 _RUN_ON = re.compile(
-    r"(?<![.!?:;…\"”’)\]—–-])\s(?:The|He|She|They|We|It|This|But|After|When|While|In|On|A|An)"
+    r"(?<![.!?:;…\"'”’)\]—–-])\s(?:The|He|She|They|We|It|This|But|After|When|While|In|On|A|An)"
     r"\s+[a-z]")
 _RUN_ON_OK = re.compile(
     r"\b(?:in|of|on|at|for|to|by|from|with|about|and|or|called|named|titled|than|as|is|was|"
     r"into|like|under|over|that|nor)\s+\S+$", re.I)
-_ENDS = tuple(".!?…\"”’»)]。！？؟।」』")
+_ENDS = tuple(".!?…\"'”’»)]。！？؟।」』")
 _SITE_SEP = re.compile(r"\s[-–—|·:»]\s")
 
 
@@ -184,6 +185,8 @@ def _fragment(tag: str, body: str) -> bool:
     for m in pattern.finditer(body):
         other = m.group(1) or m.group(2)
         plain = other.strip(".,:;'’\"“”").casefold() if other else ""
+        if m.group(1) and other and other[-1] in ",;:.!?)\"”’":
+            continue  # "on Wednesday, Nick Loeb said": punctuation between, not one name
         if other and other[:1].isupper() and plain not in TITLE_WORDS:
             if m.group(1) and body[max(0, m.start() - 2):m.start()].strip(" ") in ("", "\n"):
                 continue
@@ -203,7 +206,7 @@ def text_findings(summary: str, title: str) -> list[Finding]:
         if not _RUN_ON_OK.search(before) and not re.search(r"\b[A-Z][\w'’]*$", before):
             out.append(("run_on", s[max(0, m.start() - 30): m.end() + 10]))
             break
-    if title and key(title) in key(s):
+    if title and len(words(title)) >= 4 and key(title) in key(s):
         out.append(("run_on", "headline inside the summary"))
     first = s[0]
     if first.islower() or first in "—–-,;:|":
@@ -262,7 +265,7 @@ def x_findings(case: Case) -> list[Finding]:
     out: list[Finding] = []
     first_line = post.strip().split("\n", 1)[0]
     first_word = (words(first_line)[:1] or [""])[0].casefold()
-    if first_word in PRONOUNS:
+    if first_word in PRONOUNS and key(first_line) != key(case.title):  # the site's headline
         out.append(("x_pronoun", first_line[:50]))
     if case.title:
         tw = {w.casefold() for w in words(case.title) if len(w) > 3}

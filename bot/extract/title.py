@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 _SEP = re.compile(r"\s+(?:[-–—|·•»:~/]|::|\\\\)\s+|\s*[|·•»]\s*")
 _PREFIX_SEP = re.compile(r"^(?P<affix>.{2,80}?)\s*(?:[|·•»]|\s[-–—]|:)\s+(?P<rest>.+)$")
-_SUFFIX_SEP = re.compile(r"^(?P<rest>.+?)\s+(?:[|·•»]|[-–—])\s*(?P<affix>[^|·•»]{2,80})$")
+_SUFFIX_SEP = re.compile(r"^(?P<rest>.+)\s+(?:[|·•»]|[-–—])\s*(?P<affix>[^|·•»]{2,80})$")
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 

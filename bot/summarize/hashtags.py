@@ -109,6 +109,8 @@ _DETERMINERS = frozenset({
     "there", "what", "who", "how", "why", "where", "which", "all", "every", "each", "some",
     "many", "more", "most", "no", "not", "one", "two", "three", "four", "five", "six", "seven",
     "eight", "nine", "ten", "first", "last", "breaking", "exclusive", "watch", "video",
+    "does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should",
+    "has", "have", "had", "less", "even", "just", "only", "because", "despite",
 })
 # The same in other languages; "Los Angeles" and "El Paso" stay whole in English text.
 _DETERMINERS_BY_LANGUAGE = {
@@ -118,7 +120,8 @@ _DETERMINERS_BY_LANGUAGE = {
     "it": frozenset({"il", "lo", "la", "gli", "le", "un", "una", "per", "con", "su"}),
     "pt": frozenset({"o", "os", "a", "as", "um", "uma", "para", "com", "sobre", "segundo"}),
     "tr": frozenset({"bu", "şu", "bir", "ile", "için"}),
-    "id": frozenset({"sebelum", "sesudah", "setelah", "dan", "di", "ke", "dari"}),
+    "id": frozenset({"sebelum", "sesudah", "setelah", "dan", "di", "ke", "dari", "karena",
+                     "yang", "untuk", "dengan", "jadi"}),
 }
 _DEMONYM = re.compile(r"(?:ian|ish|ese|ean|ians|ans|eans|an)$")
 # A capitalised word; a full stop only inside ("U.S.") or after one capital ("J."), so a
@@ -126,7 +129,7 @@ _DEMONYM = re.compile(r"(?:ian|ish|ese|ean|ians|ans|eans|an)$")
 _CAPWORD = (r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁΑ-Ω](?:[\w&+-]|['’](?!s\b)\w)*(?:\.(?=\w)[\w&+-]*)*"
             r"(?:(?<=\b[A-Z])\.|(?<=\.[A-Z])\.)?|[0-9]+[A-Za-z][\w-]*)")
 _NAME_RE = re.compile(
-    rf"{_CAPWORD}(?:\s+(?:(?:{'|'.join(sorted(_CONNECTORS - {'&'}))}|&)\s+)?{_CAPWORD})*"
+    rf"(?<![\w#@]){_CAPWORD}(?:\s+(?:(?:{'|'.join(sorted(_CONNECTORS - {'&'}))}|&)\s+)?{_CAPWORD})*"
     r"(?:['’]s\b)?")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _POSSESSIVE_IN = re.compile(r"['’]s\b|['’]$")

@@ -39,6 +39,17 @@ _SCRIPT_END_RE = re.compile(
     r"|[؟۔।॥။።։]+[»\"”’)\]]*(?:\s+|$)"
     r"|(?<=[\u0E00-\u0E7F])[ \t]+(?=[\u0E00-\u0E7F])"  # Thai: a space between Thai words
 )
+# A headline, dek or bullet run into the next sentence without a stop: "...against a
+# colleague The cost of divorce ...". Only where a lower-case word is followed by a word that
+# opens English sentences and then by a lower-case word ("The cost", "He said"): mid-sentence,
+# that is never grammatical ("in The Hague" and "Plan A" keep their capitals after).
+_RUN_ON_RE = re.compile(
+    r"(?<=[a-z0-9%])\s+(?=(?:The|He|She|They|It|This|These|Those|His|Her|Their|But|After"
+    r"|When|While|However|Police|Officials)\s+[a-z])")
+_RUN_ON_AFTER_OK = re.compile(
+    r"\b(?:of|in|on|at|for|to|by|from|with|about|and|or|as|than|called|named|titled|is|was"
+    r"|the|a|an|that|said|says|told|wrote|asked|read|reads)$", re.I)
+_RUN_ON_LANGUAGES = frozenset({"en"})
 _THAI_MIN = 40
 """Thai marks sentences (and some phrases) with a space: pieces shorter than this many
 characters are joined to the next one."""
@@ -171,7 +182,23 @@ def _script_pieces(p: str) -> list[str]:
 def _split_paragraph(p: str, lang: _Lang) -> list[str]:
     out: list[str] = []
     for piece in _script_pieces(p):
-        out.extend(_split_piece(piece, lang))
+        for part in _run_ons(piece, lang):
+            out.extend(_split_piece(part, lang))
+    return out
+
+
+def _run_ons(p: str, lang: _Lang) -> list[str]:
+    """``p`` cut where a sentence ran into the next without a stop (English only)."""
+    if lang.code not in _RUN_ON_LANGUAGES:
+        return [p]
+    out: list[str] = []
+    start = 0
+    for m in _RUN_ON_RE.finditer(p):
+        if _RUN_ON_AFTER_OK.search(p[start:m.start()]):
+            continue
+        out.append(p[start:m.start()])
+        start = m.end()
+    out.append(p[start:])
     return out
 
 
