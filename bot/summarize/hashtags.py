@@ -184,7 +184,7 @@ class _Context:
 def _context(article: Article, language: str) -> _Context:
     parts: list[str] = []
     size = 0
-    for raw in split_sentences(article.text[: 3 * LEAD_CHARS], language):
+    for raw in split_sentences(article.text, language):  # cached: the summariser's split
         s = junk.clean_sentence(raw)
         if s and not junk.is_boilerplate(s):
             parts.append(s)

@@ -246,13 +246,19 @@ def split_paragraphs(text: str, language: str = DEFAULT_LANGUAGE) -> list[list[s
     """The sentences of ``text`` grouped by paragraph (empty paragraphs left out)."""
     if not text or not text.strip():
         return []
-    lang = _lang(normalize_language(language))
-    result: list[list[str]] = []
+    return [list(p) for p in _split_cached(text, normalize_language(language))]
+
+
+@lru_cache(maxsize=16)
+def _split_cached(text: str, code: str) -> tuple[tuple[str, ...], ...]:
+    """Cached: the summariser and the hashtag picker read the same article."""
+    lang = _lang(code)
+    result: list[tuple[str, ...]] = []
     for paragraph in _paragraphs(text):
         sents = _tidy(_split_paragraph(paragraph, lang))
         if sents:
-            result.append(sents)
-    return result
+            result.append(tuple(sents))
+    return tuple(result)
 
 
 def split_sentences(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
