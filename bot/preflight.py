@@ -8,7 +8,7 @@ but would break on the first article, the first post or the first crash:
   boilerplate rules that are not regular expressions, a first retry delay longer than the
   longest, a sending lease that can run out while a request is still waiting, a summary
   language that is no language at all (and, as a warning, one the sentence splitter has
-  no rules for);
+  no abbreviation list for);
 * online (:func:`online`, ``--online``): each feed fetched and parsed once (nothing is
   stored) and each live account's credentials checked with its platform - the code path
   of `bot accounts check`.
@@ -85,7 +85,7 @@ def timing(settings: Settings) -> list[str]:
 
 def language(code: str) -> tuple[str | None, str | None]:
     """(problem, warning) for ``summary.language``: an unknown code is a problem, a language
-    the sentence splitter has no rules for a warning (English rules are used)."""
+    pysbd has no abbreviation list for a warning (English abbreviations are used)."""
     from babel import Locale, UnknownLocaleError
     from pysbd.languages import LANGUAGE_CODES
 
@@ -97,8 +97,8 @@ def language(code: str) -> tuple[str | None, str | None]:
         return (f"summary.language: {code!r} is not a language code (use an ISO 639-1 code "
                 "such as en, de, tr)"), None
     if normalize_language(code) not in LANGUAGE_CODES:
-        return None, (f"summary.language: {code!r} has no sentence-splitting rules of its own; "
-                      "English rules are used")
+        return None, (f"summary.language: {code!r} has no abbreviation list in the sentence "
+                      "splitter (pysbd); English abbreviations are used")
     return None, None
 
 

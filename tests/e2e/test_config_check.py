@@ -108,8 +108,8 @@ def test_language_codes(tmp_path: Path) -> None:
     # A real language without rules of its own for sentences: a warning, not a failure.
     tr = check(tmp_path, {"summary": {"language": "tr"}})
     assert tr.returncode == 0, tr.stderr
-    assert tr.stderr == ("warning: summary.language: 'tr' has no sentence-splitting rules of "
-                         "its own; English rules are used\n")
+    assert tr.stderr == ("warning: summary.language: 'tr' has no abbreviation list in the "
+                         "sentence splitter (pysbd); English abbreviations are used\n")
 
 
 def test_every_problem_at_once(tmp_path: Path) -> None:
