@@ -80,6 +80,17 @@ def test_an_unreadable_config_file(site: Path) -> None:
     assert f"config file {cfg}: cannot read it" in line and f"chmod u+r {cfg}" in line
 
 
+def test_an_unreadable_dotenv_file(site: Path) -> None:
+    env_file = site / ".env"
+    env_file.write_text("BOT_CREDENTIALS__X__ACCESS_TOKEN=t0ken\n")
+    env_file.chmod(0)
+    res = run_bot(without_dac(), "config", "check", cwd=site)
+    line = one_config_error(res)
+    assert line == ("config error: settings file .env: cannot read it as uid "
+                    f"{os.geteuid()} (gid {os.getegid()}); fix: chmod u+r .env")
+    assert "t0ken" not in res.stderr
+
+
 @pytest.mark.parametrize("command", [["status"], ["run"], ["db", "upgrade"]])
 def test_a_data_dir_owned_by_root_for_the_images_user(site: Path, command: list[str]) -> None:
     """A bind mount made by root (``docker run -v ./data:/data``) and the image's uid."""
