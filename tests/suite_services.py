@@ -7,6 +7,8 @@
   the tests skip and the summary says how to enable them.
 * **Corpora.** Tests that read the shared corpora look in ``../shared`` (or
   ``$BOT_SHARED_DIR``); the summary says where they were expected.
+* **A container engine.** Without rootful podman or a Docker daemon the image is not built
+  (its files are still checked); the summary says how to get one.
 
 So `make test` on a fresh clone hides nothing: every group of skipped tests is counted in
 the summary with the one step that would run it.
@@ -92,6 +94,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         lines.append(
             f"Corpora: {len(corpora)} tests skipped: the shared corpora are expected at "
             f"{SHARED} (../shared next to the project) or wherever $BOT_SHARED_DIR points.")
+    engine = [r for r in skipped if "no container engine" in _reason(r)]
+    if engine:
+        lines.append(
+            f"Containers: {len(engine)} tests skipped: no container engine. As root, apt-get "
+            "install podman (scripts/container-smoke installs it itself), or give the suite a "
+            "Docker daemon; the container files are checked either way.")
     if lines:
         terminalreporter.write_sep("=", "what this run could not test, and how to enable it")
         for line in lines:

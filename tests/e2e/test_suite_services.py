@@ -2,7 +2,8 @@
 server binaries are there, and otherwise its summary says how to run what it skipped.
 
 Each case runs pytest in a subprocess with the suite's plugin (``tests.suite_services``) on a
-two-test file: one PostgreSQL test, one that needs the shared corpora.
+three-test file: one PostgreSQL test, one that needs the shared corpora, one that needs a
+container engine.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def test_corpus():
     shared = os.environ["BOT_SHARED_DIR"]
     if not os.path.isdir(shared):
         pytest.skip(f"../shared corpora not found at {shared} (set BOT_SHARED_DIR)")
+
+def test_image():
+    pytest.skip("no container engine here (rootful podman or a Docker daemon)")
 '''
 
 
@@ -76,7 +80,7 @@ def summary(res: subprocess.CompletedProcess[str]) -> list[str]:
     head = "what this run could not test, and how to enable it"
     lines = res.stdout.splitlines()
     start = next(i for i, ln in enumerate(lines) if head in ln)
-    return [ln for ln in lines[start + 1:] if ln.startswith(("PostgreSQL:", "Corpora:"))]
+    return [ln for ln in lines[start + 1:] if ln.startswith(("PostgreSQL:", "Corpora:", "Containers:"))]
 
 
 def test_the_suite_starts_its_own_postgresql_when_the_binaries_are_there(
@@ -87,12 +91,13 @@ def test_the_suite_starts_its_own_postgresql_when_the_binaries_are_there(
                     "postgresql): the next test covers this machine")
     port = free_port()
     res = run_suite(tmp_path, PUBBOT_PG_DIR=str(pg_dir), PUBBOT_PG_PORT=str(port))
-    assert "1 passed, 1 skipped" in res.stdout, res.stdout + res.stderr
+    assert "1 passed, 2 skipped" in res.stdout, res.stdout + res.stderr
     lines = summary(res)
     assert lines[0] == ("PostgreSQL: the tests ran on a throw-away server started for this "
                         "run (scripts/start-postgres), stopped again.")
     assert lines[1].startswith("Corpora: 1 tests skipped: the shared corpora are expected at "
                                f"{tmp_path / 'no-shared'}")
+    assert lines[2].startswith("Containers: 1 tests skipped: no container engine.")
     with socket.socket() as s:  # stopped again: nothing listens on its port
         assert s.connect_ex(("127.0.0.1", port)) != 0
 
@@ -102,10 +107,11 @@ def test_without_a_server_the_summary_says_how_to_get_one(tmp_path: Path) -> Non
     blocker.write_text("start-postgres cannot make a cluster here\n")
     res = run_suite(tmp_path, PUBBOT_PG_DIR=str(blocker / "cluster"),
                     PUBBOT_PG_PORT=str(free_port()))
-    assert "2 skipped" in res.stdout, res.stdout + res.stderr
-    (pg, corpora) = summary(res)
+    assert "3 skipped" in res.stdout, res.stdout + res.stderr
+    (pg, corpora, containers) = summary(res)
     assert pg.startswith("PostgreSQL: 1 tests skipped (")
     assert pg.endswith("Install the server binaries (apt-get install postgresql) and the suite "
                        "starts its own server with scripts/start-postgres, or export "
                        "BOT_TEST_POSTGRES_URL=\"$(scripts/start-postgres)\".")
     assert corpora.startswith("Corpora: 1 tests skipped")
+    assert "apt-get install podman" in containers
