@@ -18,13 +18,11 @@ a human. Errors from the adapters decide what happens next:
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import utcnow
 from bot.config import Account, Settings
 from bot.errors import (
     AlreadyPosted,
@@ -38,33 +36,14 @@ from bot.errors import (
     Transient,
 )
 from bot.failpoints import failpoint
-from bot.models import Article, Post
+from bot.policy import backoff_delay, day_start, in_window, rate_limit_delay
+from bot.store import post_of
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter
     from bot.store import DeliveryRow, Store
 
 log = logging.getLogger("bot.dispatch")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def make_owner() -> str:
-    """A name for this process in leases and locks: host, pid and a random tail."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def open_store(settings: Settings) -> Store:
-    """Open the ledger and bring its schema up to date."""
-    from bot.store import Store
-
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
-    store.upgrade()
-    return store
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -117,30 +96,6 @@ class Outcome:
 
 
 # --------------------------------------------------------------------------- sending
-def _backoff(settings: Settings, attempts: int) -> float:
-    from bot.scheduler.policy import backoff_delay
-
-    return backoff_delay(attempts, settings.scheduler)
-
-
-def _rate_delay(settings: Settings, retry_after: float | None) -> float:
-    from bot.scheduler.policy import rate_limit_delay
-
-    return rate_limit_delay(retry_after, settings.scheduler)
-
-
-def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
-    """What a delivery row keeps: the post exactly as it will be sent, and the article's
-    metadata (its text is left out: the post holds what matters)."""
-    return {"post": post.model_dump(mode="json"),
-            "article": article.model_dump(mode="json", exclude={"text"})}
-
-
-def post_of(row: DeliveryRow) -> Post | None:
-    data = (row.payload or {}).get("post")
-    return Post.model_validate(data) if data else None
-
-
 def deliver(
     settings: Settings,
     store: Store,
@@ -188,7 +143,7 @@ def deliver(
         out.status, out.remote_id, out.url = "already_sent", exc.remote_id, exc.remote_url
         return out
     except RateLimited as exc:
-        delay = _rate_delay(settings, exc.retry_after)
+        delay = rate_limit_delay(exc.retry_after, settings.scheduler)
         until = utcnow() + timedelta(seconds=delay)
         store.release(row.id, next_attempt_at=until, now=utcnow(), owner=owner, error=str(exc))
         store.pause_account(account.name, reason=f"rate limited: {exc}", until=until, now=utcnow())
@@ -312,7 +267,7 @@ def _retry_or_die(
         )
         out.status, out.error = "dead", error
         return out
-    delay = _backoff(settings, row.attempts)
+    delay = backoff_delay(row.attempts, settings.scheduler)
     store.mark_retry(
         row.id,
         error=error,
@@ -342,8 +297,6 @@ def dispatch_account(
     limit: int = 1,
 ) -> list[Outcome]:
     """Send up to ``limit`` due deliveries of one account, honouring window, spacing and cap."""
-    from bot.scheduler.policy import day_start, in_window
-
     outcomes: list[Outcome] = []
     for _ in range(limit):
         t = now or utcnow()

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import utcnow
 from bot.config import Account, Feed, Settings, mask_url
-from bot.dispatch import delivery_payload, utcnow
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
@@ -296,6 +296,7 @@ def _queue(
     """
     from bot.extract.feeditem import article_from_item
     from bot.pipeline import prepare_article
+    from bot.store import delivery_payload
 
     if accounts is None:
         accounts = routed_accounts(settings, feed)

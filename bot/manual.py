@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.clock import utcnow
 from bot.config import Account, Settings
-from bot.dispatch import Outcome, deliver, delivery_payload, make_owner, open_store, post_of, utcnow
+from bot.dispatch import Outcome, deliver
 from bot.errors import ConfigError
 from bot.models import Article, Post
+from bot.store import delivery_payload, make_owner, open_store, post_of
 
 if TYPE_CHECKING:
     from bot.pipeline import Prepared

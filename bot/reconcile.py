@@ -13,9 +13,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.dispatch import _backoff, utcnow
 from bot.errors import AuthError, BotError, ConfigError, PublishError
+from bot.policy import backoff_delay
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -63,7 +64,8 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
                 store.mark_retry(
                     row.id,
                     error=f"crashed while sending; cannot check the platform yet: {exc}",
-                    next_attempt_at=now + timedelta(seconds=_backoff(settings, row.attempts)),
+                    next_attempt_at=now + timedelta(
+                        seconds=backoff_delay(row.attempts, settings.scheduler)),
                     now=now,
                     owner=owner,
                 )

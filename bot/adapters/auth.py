@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import SecretStr
 
-from bot.adapters.redact import register_secrets, scrub
 from bot.config import NAME_RE, Credentials, Settings
 from bot.errors import AuthError, ConfigError, Transient
+from bot.logs.redact import register_secrets, scrub
 
 log = logging.getLogger("bot.adapters.auth")
 

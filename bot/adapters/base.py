@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.adapters.redact import mask, register_secrets
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError
+from bot.logs.redact import mask, register_secrets
 from bot.models import Post
 
 Status = Literal["sent", "awaiting_human", "dry_run"]

@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
-from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import (
     AlreadyPosted,
@@ -29,6 +28,7 @@ from bot.errors import (
     Rejected,
     Transient,
 )
+from bot.logs.redact import scrub
 from bot.models import Post
 
 log = logging.getLogger(__name__)

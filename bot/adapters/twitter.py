@@ -25,9 +25,9 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
-from bot.adapters.redact import register_secrets, scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import AlreadyPosted, AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import register_secrets, scrub
 from bot.models import Post
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
-from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import scrub
 from bot.models import Post
 
 log = logging.getLogger(__name__)

@@ -56,7 +56,7 @@ def setup_logging(settings: Settings) -> None:
 
     _setup(settings.log_level, settings.log_format)
     try:
-        from bot.adapters.redact import install_redaction
+        from bot.logs.redact import install_redaction
     except ImportError:  # pragma: no cover - adapters are part of the package
         return
     values = [

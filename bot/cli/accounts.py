@@ -24,7 +24,7 @@ def check(
 ) -> None:
     """Call each account's platform to confirm who it is; exit 1 if any check fails."""
     from bot.accounts import check_accounts
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     for n in account or []:
@@ -75,7 +75,7 @@ def check(
 @accounts_app.command("resume")
 def resume(ctx: typer.Context, name: str = typer.Argument(..., metavar="ACCOUNT")) -> None:
     """Resume an account paused after an auth error (fix its credentials first)."""
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     settings.account(name)

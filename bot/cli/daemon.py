@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 @app.command()
 def run(ctx: typer.Context) -> None:
     """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics."""
-    from bot.dispatch import open_store
     from bot.render.templates import Templates
     from bot.scheduler.daemon import Daemon
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     Templates(settings).validate()  # a broken template stops the start, naming file and line
@@ -90,7 +90,7 @@ def poll(
     ),
 ) -> None:
     """Poll feeds and queue new articles (sending is the daemon's job)."""
-    from bot.dispatch import make_owner, open_store
+    from bot.store import make_owner, open_store
 
     settings = state(ctx).settings()
     feeds = settings.feeds
@@ -148,7 +148,7 @@ def feeds(
     """Health of each configured feed: last check, last success, errors."""
     from bot.cli import views
     from bot.config import mask_url
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)

@@ -48,8 +48,8 @@ def status(
     limit: int = typer.Option(15, "--limit", min=1, help="How many recent deliveries to list."),
 ) -> None:
     """Per-account counts, recent deliveries, paused accounts, items needing a human, next runs."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)
@@ -137,10 +137,10 @@ def retry(
     ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
-    from bot.dispatch import open_store
     from bot.errors import BotError
     from bot.manual import requeue
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import RETRYABLE
 
     if (delivery_id is None) == (not failed):
@@ -175,8 +175,8 @@ def retry(
 @app.command()
 def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Never send this delivery (it stays in the ledger as skipped)."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import SKIPPABLE
 
     store = open_store(state(ctx).settings())
@@ -214,8 +214,8 @@ def yt_pending(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="One JSON document.")
 ) -> None:
     """Community posts waiting for a human: text ready to paste, link, image."""
-    from bot.dispatch import open_store, post_of
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store, post_of
 
     store = open_store(state(ctx).settings())
     try:
@@ -264,8 +264,8 @@ def yt_done(
     url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL."),
 ) -> None:
     """Record that a human published the community post."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
 
     store = open_store(state(ctx).settings())
     try:

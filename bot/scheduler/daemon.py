@@ -16,12 +16,8 @@ of slow feeds never delays sending or the lock heartbeat.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import secrets
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,9 +30,10 @@ from typing import Any, Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Account, Feed, Settings
-from bot.errors import BotError, ConfigError
+from bot.errors import BotError
 from bot.scheduler import metrics
 from bot.scheduler.pool import PoolExecutor
+from bot.store import make_owner
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +77,7 @@ class CheckAccountsJob(Protocol):
 
 @dataclass(frozen=True)
 class Jobs:
-    """The four job functions the daemon calls (the pipeline's by default)."""
+    """The four job functions the daemon calls (:mod:`bot.scheduler.jobs` by default)."""
 
     poll_feed: PollFeedJob
     dispatch_account: DispatchAccountJob
@@ -88,22 +85,16 @@ class Jobs:
     check_accounts: CheckAccountsJob
 
     @classmethod
-    def from_pipeline(cls) -> Jobs:
-        try:
-            pipeline = importlib.import_module("bot.pipeline")
-            return cls(
-                poll_feed=pipeline.poll_feed_job,
-                dispatch_account=pipeline.dispatch_account_job,
-                reconcile=pipeline.reconcile_job,
-                check_accounts=pipeline.check_accounts_job,
-            )
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"the pipeline's job functions are not available ({exc})") from exc
+    def default(cls) -> Jobs:
+        """The real job functions (:mod:`bot.scheduler.jobs`)."""
+        from bot.scheduler import jobs
 
-
-def default_owner() -> str:
-    """``host:pid:random`` - unique per process, readable in lock and lease rows."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        return cls(
+            poll_feed=jobs.poll_feed_job,
+            dispatch_account=jobs.dispatch_account_job,
+            reconcile=jobs.reconcile_job,
+            check_accounts=jobs.check_accounts_job,
+        )
 
 
 def describe_error(exc: BaseException) -> str:
@@ -144,8 +135,8 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.owner = owner or default_owner()
-        self.jobs = jobs if jobs is not None else Jobs.from_pipeline()
+        self.owner = owner or make_owner()
+        self.jobs = jobs if jobs is not None else Jobs.default()
         self.shutdown_grace = shutdown_grace
         self.reconcile_seconds = (
             reconcile_seconds if reconcile_seconds is not None

@@ -238,16 +238,16 @@ def test_daemon_stops_when_another_takes_its_lock(
 
 
 def test_owner_default_and_default_jobs(tmp_path: Path, store: Store) -> None:
-    from bot import pipeline
+    from bot.scheduler import jobs
 
     d = Daemon(make_settings(tmp_path), store)
     host, pid, rnd = d.owner.split(":")
     assert host == socket.gethostname() and pid == str(os.getpid()) and len(rnd) >= 4
     assert Daemon(make_settings(tmp_path), store).owner != d.owner
-    assert d.jobs.poll_feed is pipeline.poll_feed_job
-    assert d.jobs.dispatch_account is pipeline.dispatch_account_job
-    assert d.jobs.reconcile is pipeline.reconcile_job
-    assert d.jobs.check_accounts is pipeline.check_accounts_job
+    assert d.jobs.poll_feed is jobs.poll_feed_job
+    assert d.jobs.dispatch_account is jobs.dispatch_account_job
+    assert d.jobs.reconcile is jobs.reconcile_job
+    assert d.jobs.check_accounts is jobs.check_accounts_job
 
 
 SCRIPT = """
