@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -34,6 +34,11 @@ from bot.errors import BotError
 from bot.scheduler import metrics
 from bot.scheduler.pool import PoolExecutor
 from bot.store import make_owner
+
+if TYPE_CHECKING:
+    from bot.dispatch import Outcome
+    from bot.ingest import IngestReport
+    from bot.store import ArticleRow, DeliveryRow
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +53,8 @@ class DaemonStore(Protocol):
     def ping(self) -> bool: ...
     def list_feeds(self) -> Sequence[Any]: ...
     def counts(self) -> dict[str, dict[str, int]]: ...
-    def get_delivery(self, delivery_id: int) -> Any: ...
-    def get_article(self, article_id: str) -> Any: ...
+    def get_delivery(self, delivery_id: int) -> DeliveryRow | None: ...
+    def get_article(self, article_id: str) -> ArticleRow | None: ...
     def acquire_daemon_lock(
         self, owner: str, *, now: datetime, stale_after: float = ...
     ) -> None: ...
@@ -58,13 +63,15 @@ class DaemonStore(Protocol):
 
 
 class PollFeedJob(Protocol):
-    def __call__(self, settings: Settings, store: Any, feed: Feed, /, *, owner: str) -> Any: ...
+    def __call__(
+        self, settings: Settings, store: Any, feed: Feed, /, *, owner: str
+    ) -> IngestReport: ...
 
 
 class DispatchAccountJob(Protocol):
     def __call__(
         self, settings: Settings, store: Any, account: Account, /, *, owner: str
-    ) -> Any: ...
+    ) -> list[Outcome]: ...
 
 
 class ReconcileJob(Protocol):
@@ -325,14 +332,17 @@ class Daemon:
             st.failures = 0
             st.last_ok = self._now()
 
-    def _failed(self, run_id: str, kind: str, exc: BaseException, **extra: str) -> None:
-        text = describe_error(exc)
+    def _run_failed(self, run_id: str, text: str) -> None:
         with self._state:
             st = self._runs.setdefault(run_id, _RunState())
             st.runs += 1
             st.failures += 1
             st.last_error = text
             st.last_error_at = self._now()
+
+    def _failed(self, run_id: str, kind: str, exc: BaseException, **extra: str) -> None:
+        text = describe_error(exc)
+        self._run_failed(run_id, text)
         metrics.record_job_failure(kind, exc)
         log.error("job %s failed: %s", run_id, text, exc_info=log.isEnabledFor(logging.DEBUG),
                   extra={"job": run_id, **extra})
@@ -349,13 +359,8 @@ class Daemon:
                 self._failed(job_id, "poll", exc, feed=feed.name)
                 return
             metrics.observe_ingest(feed.name, report)
-            if metrics.poll_result_of(report) == "error":
-                with self._state:
-                    st = self._runs.setdefault(job_id, _RunState())
-                    st.runs += 1
-                    st.failures += 1
-                    st.last_error = str(getattr(report, "error", None) or "poll failed")
-                    st.last_error_at = self._now()
+            if report.status == "error":  # logged by the poll; not a job failure
+                self._run_failed(job_id, report.error or "poll failed")
                 return
             self._ok(job_id)
             with self._state:
@@ -381,20 +386,17 @@ class Daemon:
                 self._ok(run_id)
             self._ok("dispatch")
 
-    def _latency(self, outcome: object) -> float | None:
+    def _latency(self, outcome: Outcome) -> float | None:
         """Seconds from the article's publication to the delivery's ``sent_at``, if known."""
-        delivery_id = getattr(outcome, "delivery_id", None)
-        if not isinstance(delivery_id, int):
+        if outcome.delivery_id is None:
             return None
-        row = self.store.get_delivery(delivery_id)
-        sent_at = getattr(row, "sent_at", None)
-        if row is None or not isinstance(sent_at, datetime):
+        row = self.store.get_delivery(outcome.delivery_id)
+        if row is None or row.sent_at is None:
             return None
         article = self.store.get_article(row.article_id)
-        published = getattr(article, "published_at", None)
-        if not isinstance(published, datetime):
+        if article is None or article.published_at is None:
             return None
-        return (sent_at - published).total_seconds()
+        return (row.sent_at - article.published_at).total_seconds()
 
     def _simple(self, job_id: str, call: Callable[[], object]) -> None:
         if self._stopping:

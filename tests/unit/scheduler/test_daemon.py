@@ -11,12 +11,12 @@ import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from bot.config import Account, Settings
+from bot.dispatch import Outcome
 from bot.errors import StoreError, Transient
 from bot.scheduler.daemon import Daemon, Jobs
 from bot.store import Store
@@ -135,7 +135,7 @@ def test_dispatch_latency_from_the_ledger(
         if account.name != "x" or done.is_set():
             return []
         done.set()
-        return [SimpleNamespace(account="x", status="sent", delivery_id=row.id)]
+        return [Outcome(account="x", platform="twitter", status="sent", delivery_id=row.id)]
 
     count_before = metric("bot_dispatch_latency_seconds_count")
     sum_before = metric("bot_dispatch_latency_seconds_sum")
