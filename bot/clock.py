@@ -16,3 +16,8 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The current time in UTC (timezone-aware)."""
     return datetime.now(UTC)
+
+
+def fixed(t: datetime) -> Clock:
+    """A clock that always says ``t`` (tests, and replays of a given moment)."""
+    return lambda: t

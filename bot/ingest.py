@@ -59,7 +59,8 @@ _CLIENTS_LOCK = threading.Lock()
 
 
 def _client(settings: Settings) -> Any:
-    """One pooled HTTP client per HTTP configuration, shared by every poll of this process."""
+    """One pooled HTTP client per HTTP configuration, shared by every poll of this process
+    until :func:`close_clients`."""
     from bot.sources.feeds import shared_client
 
     h = settings.http
@@ -68,6 +69,17 @@ def _client(settings: Settings) -> Any:
         if key not in _CLIENTS:
             _CLIENTS[key] = shared_client(h, h.concurrency)
         return _CLIENTS[key]
+
+
+def close_clients() -> None:
+    """Close the shared feed clients (at shutdown); a later poll opens a new one."""
+    with _CLIENTS_LOCK:
+        clients = list(_CLIENTS.values())
+        _CLIENTS.clear()
+    for client in clients:
+        client.close()
+
+
 def routed_accounts(settings: Settings, feed: Feed) -> list[Account]:
     names = feed.accounts
     return [a for a in settings.accounts if a.enabled and (names is None or a.name in names)]

@@ -26,6 +26,7 @@ log = logging.getLogger("bot.dispatch")
 
 def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | None = None) -> int:
     """Settle deliveries left in ``sending`` by a crash: ask the platform before any retry."""
+    from bot.adapters.auth import keep_refreshed
     from bot.adapters.registry import get_adapter
 
     now = now or utcnow()
@@ -39,8 +40,12 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
         extra = {"account": row.account, "delivery": row.id}
         try:
             account = settings.account(row.account)
-            adapter = get_adapter(account, settings)
-            found = adapter.find_existing(row.link, since=row.created_at) if row.link else None
+            with get_adapter(account, settings) as adapter:
+                try:
+                    found = (adapter.find_existing(row.link, since=row.created_at)
+                             if row.link else None)
+                finally:
+                    keep_refreshed(settings, account.name, adapter)
         except ConfigError:
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue

@@ -125,8 +125,21 @@ class Adapter(ABC):
             f"credentials: {self.credential_summary()}"
         )
 
+    # -- optional features: defaults for platforms that lack them ---------------------------
+    def paused_until(self, now: float | None = None) -> float | None:
+        """Unix seconds until which the platform will refuse posts from this account, when
+        its last answer said the rate-limit window is used up; None: posts are left, or the
+        platform does not say."""
+        return None
+
+    def refreshed_credentials(self) -> dict[str, str]:
+        """Credential keys this adapter renewed while working (e.g. a rotated OAuth 2.0
+        refresh token), to be stored for the next run; empty when nothing changed."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
-        """Release network resources (optional)."""
+        """Release network resources. Adapters are context managers: whoever makes one
+        closes it after use (``with get_adapter(...) as adapter:``)."""
 
     def __enter__(self) -> Adapter:
         return self

@@ -18,6 +18,9 @@ from bot.errors import BotError, ConfigError
 if TYPE_CHECKING:
     from bot.config import Settings
 
+INTERNAL_ERROR = 70
+"""Exit code for a bug (an exception that is not a BotError): sysexits' EX_SOFTWARE."""
+
 app = typer.Typer(
     name="bot",
     help="Announce published articles on X/Twitter, Facebook Pages and YouTube — once, on time.",
@@ -127,4 +130,4 @@ def main() -> None:
             f"internal error: {exc.__class__.__name__}: {exc} "
             "(please report it; run with --log-level DEBUG for the traceback)\n"
         )
-        sys.exit(70)
+        sys.exit(INTERNAL_ERROR)

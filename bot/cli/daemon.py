@@ -90,6 +90,7 @@ def poll(
     ),
 ) -> None:
     """Poll feeds and queue new articles (sending is the daemon's job)."""
+    from bot.ingest import close_clients
     from bot.store import make_owner, open_store
 
     settings = state(ctx).settings()
@@ -116,6 +117,7 @@ def poll(
             backfill = None
             time.sleep(min(f.interval_seconds for f in feeds))
     finally:
+        close_clients()
         store.close()
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Account, Feed, Settings
-from bot.errors import BotError
+from bot.errors import BotError, LockLost
 from bot.scheduler import metrics
 from bot.scheduler.pool import PoolExecutor
 from bot.store import make_owner
@@ -82,14 +82,20 @@ class CheckAccountsJob(Protocol):
     def __call__(self, settings: Settings, store: Any, /) -> Any: ...
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Jobs:
-    """The four job functions the daemon calls (:mod:`bot.scheduler.jobs` by default)."""
+    """The four job functions the daemon calls (:mod:`bot.scheduler.jobs` by default), and
+    what releases their shared resources at shutdown."""
 
     poll_feed: PollFeedJob
     dispatch_account: DispatchAccountJob
     reconcile: ReconcileJob
     check_accounts: CheckAccountsJob
+    close: Callable[[], None] = _nothing
 
     @classmethod
     def default(cls) -> Jobs:
@@ -101,6 +107,7 @@ class Jobs:
             dispatch_account=jobs.dispatch_account_job,
             reconcile=jobs.reconcile_job,
             check_accounts=jobs.check_accounts_job,
+            close=jobs.close_jobs,
         )
 
 
@@ -234,7 +241,8 @@ class Daemon:
         self._stop_event.set()
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        """Stop starting jobs, wait up to ``timeout`` s for running ones, release the lock.
+        """Stop starting jobs, wait up to ``timeout`` s for running ones, close the jobs'
+        shared resources (HTTP clients), release the lock.
 
         Returns True when every running job finished in time.
         """
@@ -251,6 +259,10 @@ class Daemon:
             with self._state:
                 busy = sorted(self._in_flight)
             log.warning("stopping with jobs still running after %.0f s: %s", grace, ", ".join(busy))
+        try:
+            self.jobs.close()
+        except Exception as exc:
+            log.warning("could not release the jobs' resources: %s", describe_error(exc))
         self._release_lock()
         log.info("daemon stopped", extra={"owner": self.owner})
         return clean
@@ -426,7 +438,7 @@ class Daemon:
             except Exception as exc:
                 self._failed("lock_heartbeat", "lock_heartbeat", exc)
                 last = self._last_heartbeat or now
-                if "lost the daemon lock" in str(exc):
+                if isinstance(exc, LockLost):
                     log.critical("another daemon took over this database: stopping")
                     self.stop()
                 elif (now - last).total_seconds() >= self.lock_stale_seconds:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.accounts import AccountCheck, check_accounts
 from bot.config import Account, Feed, Settings
 from bot.dispatch import Outcome, dispatch_account
-from bot.ingest import IngestReport, poll_feed
+from bot.ingest import IngestReport, close_clients, poll_feed
 from bot.reconcile import reconcile
 
 if TYPE_CHECKING:
@@ -42,3 +42,8 @@ def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
 def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:
     """verify() every enabled account; warn before a known token expiry."""
     return check_accounts(settings, store)
+
+
+def close_jobs() -> None:
+    """Release what the jobs keep between runs (the shared feed HTTP clients)."""
+    close_clients()

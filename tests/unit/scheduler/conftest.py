@@ -82,9 +82,13 @@ class Recorder:
         self._note("check_accounts")
         return []
 
+    def close(self) -> None:
+        self._note("close")
+
     def jobs(self) -> Jobs:
         return Jobs(poll_feed=self.poll_feed, dispatch_account=self.dispatch_account,
-                    reconcile=self.reconcile, check_accounts=self.check_accounts)
+                    reconcile=self.reconcile, check_accounts=self.check_accounts,
+                    close=self.close)
 
 
 def make_settings(tmp_path: Path, feeds: list[str] | None = None, **kw: Any) -> Settings:

@@ -248,6 +248,20 @@ def test_owner_default_and_default_jobs(tmp_path: Path, store: Store) -> None:
     assert d.jobs.dispatch_account is jobs.dispatch_account_job
     assert d.jobs.reconcile is jobs.reconcile_job
     assert d.jobs.check_accounts is jobs.check_accounts_job
+    assert d.jobs.close is jobs.close_jobs
+
+
+def test_shutdown_releases_the_jobs_resources_once(
+    tmp_path: Path, store: Store, recorder: Recorder
+) -> None:
+    d = Daemon(make_settings(tmp_path), store, jobs=recorder.jobs())
+    d.start()
+    wait_for(lambda: recorder.count("dispatch:x") >= 1, what="a dispatch run")
+    assert recorder.count("close") == 0
+    assert d.shutdown(timeout=5)
+    assert recorder.count("close") == 1
+    d.shutdown(timeout=5)  # not running any more: nothing to release again
+    assert recorder.count("close") == 1
 
 
 SCRIPT = """
