@@ -21,3 +21,9 @@ def utcnow() -> datetime:
 def fixed(t: datetime) -> Clock:
     """A clock that always says ``t`` (tests, and replays of a given moment)."""
     return lambda: t
+
+
+def iso(t: datetime | None, timespec: str = "auto") -> str | None:
+    """``t`` in ISO 8601 for JSON and tables (``timespec`` as for ``isoformat``); None stays
+    None."""
+    return t.isoformat(timespec=timespec) if t is not None else None

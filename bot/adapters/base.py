@@ -90,8 +90,7 @@ class Adapter(ABC):
         return self.needs
 
     def secret(self, key: str) -> str | None:
-        value = getattr(self.creds, key)
-        return None if value is None else str(value.get_secret_value()) or None
+        return self.creds.value(key)
 
     def _secret_values(self) -> list[str]:
         return [v for k in self.creds.present() if (v := self.secret(k))]
@@ -174,3 +173,11 @@ def text_mentions_link(text: str, link: str) -> bool:
         if normalize_link(candidate.rstrip(".,;:!?")) == target:
             return True
     return False
+
+
+def int_or_none(value: object) -> int | None:
+    """``value`` as an int (a header, a JSON field), or None when it is missing or not one."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bot.cli import app, fail, state
+from bot.clock import iso
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -165,8 +166,8 @@ def feeds(
             {
                 "name": f.name,
                 "url": mask_url(f.url),
-                "last_checked": r.last_checked_at.isoformat() if r and r.last_checked_at else None,
-                "last_success": r.last_success_at.isoformat() if r and r.last_success_at else None,
+                "last_checked": iso(r.last_checked_at) if r else None,
+                "last_success": iso(r.last_success_at) if r else None,
                 "consecutive_errors": r.consecutive_errors if r else 0,
                 "last_error": r.last_error if r else None,
                 "healthy": bool(r and r.consecutive_errors == 0 and r.last_success_at),

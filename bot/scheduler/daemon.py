@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.clock import iso
 from bot.config import Account, Feed, Settings
 from bot.errors import BotError, LockLost
 from bot.scheduler import metrics
@@ -116,10 +117,6 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, BotError) else f"{type(exc).__name__}: {exc}"
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:299] + "…"
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat() if t is not None else None
 
 
 @dataclass
@@ -462,20 +459,20 @@ class Daemon:
             with suppress(Exception):
                 for job in sched.get_jobs():
                     jobs.append({"id": job.id, "name": job.name,
-                                 "next_run": _iso(getattr(job, "next_run_time", None))})
+                                 "next_run": iso(getattr(job, "next_run_time", None))})
         with self._state:
             runs = {k: {"runs": v.runs, "consecutive_failures": v.failures,
-                        "last_ok": _iso(v.last_ok), "last_error": v.last_error,
-                        "last_error_at": _iso(v.last_error_at)} for k, v in self._runs.items()}
-            last_errors = {k: {"at": _iso(v.last_error_at), "error": v.last_error}
+                        "last_ok": iso(v.last_ok), "last_error": v.last_error,
+                        "last_error_at": iso(v.last_error_at)} for k, v in self._runs.items()}
+            last_errors = {k: {"at": iso(v.last_error_at), "error": v.last_error}
                            for k, v in self._runs.items() if v.last_error is not None}
-            polls = {k: _iso(v) for k, v in self._last_poll_ok.items()}
+            polls = {k: iso(v) for k, v in self._last_poll_ok.items()}
             in_flight = sorted(self._in_flight)
         return {
             "owner": self.owner,
             "running": self.running,
             "stopping": self._stopping,
-            "started_at": _iso(self._started_at),
+            "started_at": iso(self._started_at),
             "jobs": sorted(jobs, key=lambda j: j["id"]),
             "runs": runs,
             "last_errors": last_errors,

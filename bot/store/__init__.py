@@ -16,7 +16,7 @@ this process in leases and locks; ``delivery_payload``/``post_of`` write and rea
 delivery row keeps.
 """
 
-from bot.store.payload import delivery_payload, post_of
+from bot.store.payload import add_post_delivery, delivery_payload, post_of
 from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
 from bot.store.schema import CAP_STATUSES, DUE_STATUSES, DeliveryStatus
 from bot.store.store import Store, make_owner, open_store
@@ -30,6 +30,7 @@ __all__ = [
     "DeliveryStatus",
     "FeedStateRow",
     "Store",
+    "add_post_delivery",
     "delivery_payload",
     "make_owner",
     "open_store",
