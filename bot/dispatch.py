@@ -250,8 +250,7 @@ class _Attempt:
                      extra=self.extra)
             return self._settled("awaiting_human")
         if result.status == "dry_run":
-            self.store.mark_sent(row.id, remote_id="dry-run", remote_url=None, now=now,
-                                 owner=self.owner)
+            self.store.mark_previewed(row.id, now=now, owner=self.owner)
             return self._settled("dry_run")  # the dry-run adapter has logged the exact text
         self.store.mark_sent(row.id, remote_id=result.remote_id, remote_url=result.url, now=now,
                              owner=self.owner)

@@ -16,6 +16,7 @@ this process in leases and locks; ``delivery_payload``/``post_of`` write and rea
 delivery row keeps.
 """
 
+from bot.store.history import DeliveryEventRow
 from bot.store.payload import add_post_delivery, delivery_payload, post_of
 from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
 from bot.store.schema import CAP_STATUSES, DUE_STATUSES, DeliveryStatus
@@ -26,6 +27,7 @@ __all__ = [
     "DUE_STATUSES",
     "AccountStateRow",
     "ArticleRow",
+    "DeliveryEventRow",
     "DeliveryRow",
     "DeliveryStatus",
     "FeedStateRow",
