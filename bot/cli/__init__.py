@@ -56,12 +56,9 @@ class State:
 def setup_logging(settings: Settings) -> None:
     """Configure logging and hide every configured secret from it."""
     from bot.logs import setup_logging as _setup
+    from bot.logs.redact import install_redaction
 
     _setup(settings.log_level, settings.log_format)
-    try:
-        from bot.logs.redact import install_redaction
-    except ImportError:  # pragma: no cover - adapters are part of the package
-        return
     values = [
         v.get_secret_value()
         for c in settings.credentials.values()
