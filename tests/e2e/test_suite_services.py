@@ -80,7 +80,8 @@ def summary(res: subprocess.CompletedProcess[str]) -> list[str]:
     head = "what this run could not test, and how to enable it"
     lines = res.stdout.splitlines()
     start = next(i for i, ln in enumerate(lines) if head in ln)
-    return [ln for ln in lines[start + 1:] if ln.startswith(("PostgreSQL:", "Corpora:", "Containers:"))]
+    groups = ("PostgreSQL:", "Corpora:", "Containers:")
+    return [ln for ln in lines[start + 1:] if ln.startswith(groups)]
 
 
 def test_the_suite_starts_its_own_postgresql_when_the_binaries_are_there(
