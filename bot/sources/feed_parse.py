@@ -1,0 +1,149 @@
+"""Feed bytes to feedparser-shaped entries: feedparser-rs where it reads like feedparser.
+
+feedparser costs about 3 ms of CPU for a 14 KB feed; feedparser-rs (a Rust reading with
+feedparser's result shape) about 0.05 ms. It does not read every feed the same way, so
+:func:`read_feed` takes its reading only when nothing in the document or in the reading
+gives a reason to doubt it (see :func:`fast_read`) and otherwise parses with feedparser.
+Measured on the feedparser and WordPress corpora: ``python -m bench.feedparse``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from bot.sources.feed_check import inspect_document
+
+try:  # a compiled wheel: without one for this platform, feedparser reads every feed
+    import feedparser_rs
+except ImportError:  # pragma: no cover - wheels exist for the platforms we run on
+    feedparser_rs = None  # type: ignore[assignment]
+
+__all__ = ["Parsed", "fast_read", "feedparser_read", "read_feed"]
+
+log = logging.getLogger(__name__)
+Parsed = Mapping[str, Any]
+"""feedparser's result shape: ``entries``, ``feed``, ``version``, ``bozo``…"""
+
+_XML_TYPES = re.compile(r"(application|text)/([\w.+-]+\+)?xml$")
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)", re.I)
+_UTF8 = frozenset({"utf-8", "utf8"})
+_ASCII = frozenset({"us-ascii", "ascii"})
+_SIMPLE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?"
+                         r"(?:#\S+)?\Z")
+"""An http(s) URL that ``urljoin`` gives back unchanged (lower-case scheme, ASCII host, no
+``;`` params, no empty ``?`` or ``#``)."""
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+_NOT_NEUTRAL = re.compile(r"<|&#?\w+;|\n\s*\n")
+_PLAIN_AND_HTML = frozenset({"text/plain", "text/html"})
+
+
+def read_feed(data: bytes, headers: Mapping[str, str]) -> Parsed:
+    """The entries of a feed document, read by feedparser-rs when it is safe, else feedparser.
+
+    ``headers`` are the HTTP response headers, lower-cased (content-type and
+    content-location matter to feedparser).
+    """
+    fast = fast_read(data, headers)
+    return fast if fast is not None else feedparser_read(data, headers)
+
+
+def feedparser_read(data: bytes, headers: Mapping[str, str]) -> Parsed:
+    """feedparser's reading (the reference): no sanitising, no URI rewriting in content."""
+    # FeedItem.html is only ever turned into plain text, never shown: this halves the cost.
+    result: Parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers),
+                                      sanitize_html=False, resolve_relative_uris=False)
+    return result
+
+
+def fast_read(data: bytes, headers: Mapping[str, str]) -> Parsed | None:
+    """feedparser-rs's reading of ``data``, or None when it might differ from feedparser's."""
+    if feedparser_rs is None or not _plain_utf8_xml(data, headers):
+        return None
+    seen = inspect_document(data)
+    if seen is None:
+        return None
+    # XML parsers turn CR LF and lone CR into LF before reading; feedparser-rs does not
+    # inside CDATA. Safe on UTF-8 bytes: 0x0D is never part of a multi-byte character.
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        parsed = feedparser_rs.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except Exception:  # any failure: feedparser reads it
+        log.debug("feedparser-rs failed; reading with feedparser", exc_info=True)
+        return None
+    if parsed.get("bozo") or parsed.get("version") != seen.kind or not parsed.get("entries"):
+        return None
+    # feedparser takes an RSS title for plain text unless it looks like HTML, and an Atom
+    # text without a type for plain text; feedparser-rs takes both for HTML
+    disputed = ("title",) + (("summary",) if seen.untyped_text else ())
+    for entry in parsed["entries"]:
+        if not _entry_is_plain(entry) or not all(_neutral(entry.get(k)) for k in disputed):
+            return None
+    return parsed
+
+
+def _plain_utf8_xml(data: bytes, headers: Mapping[str, str]) -> bool:
+    """An XML media type and UTF-8 (or ASCII) by every declaration, and in fact."""
+    ctype, _, params = headers.get("content-type", "application/xml").partition(";")
+    if not _XML_TYPES.match(ctype.strip().lower()):
+        return False  # feedparser flags other media types as a problem
+    charset = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", params, re.I)
+    declared = [charset.group(1).lower()] if charset else []
+    if charset is None and ctype.strip().lower().startswith("text/"):
+        declared.append("us-ascii")  # RFC 3023, which feedparser follows
+    decl = _XML_DECL.match(data[:512])
+    if decl:
+        declared.append(decl.group(1).decode("ascii", "replace").lower())
+    ascii_only = data.isascii()
+    if not all(enc in _UTF8 or (enc in _ASCII and ascii_only) for enc in declared):
+        return False
+    if ascii_only:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _entry_is_plain(entry: Mapping[str, Any]) -> bool:
+    """Absolute links, ids and media URLs; a date; HTML or plain-text content."""
+    if not all(map(_absolute, _uris(entry))):
+        return False  # feedparser resolves them against the document's URL
+    if not (entry.get("published_parsed") or entry.get("updated_parsed")):
+        return False  # feedparser reads dates from more elements
+    details = [entry.get("title_detail"), entry.get("summary_detail"),
+               *(entry.get("content") or ())]
+    return all(d.get("type") in _PLAIN_AND_HTML for d in details if d is not None)
+
+
+def _neutral(text: object) -> bool:
+    """True when reading ``text`` as HTML or as plain text gives the same FeedItem text:
+    no tag, no entity, no blank line (see ``feed_items._detail_text``)."""
+    return not text or (isinstance(text, str) and not _NOT_NEUTRAL.search(text))
+
+
+def _uris(entry: Mapping[str, Any]) -> Iterator[object]:
+    yield entry.get("link")
+    yield entry.get("id")
+    for key, attr in (("links", "href"), ("enclosures", "href"), ("media_content", "url"),
+                      ("media_thumbnail", "url")):
+        for one in entry.get(key) or ():
+            yield one.get(attr)
+
+
+def _absolute(uri: object) -> bool:
+    """Absent, or absolute and already in the form feedparser's ``urljoin`` gives it."""
+    if not uri:
+        return True
+    if not isinstance(uri, str):
+        return False
+    if _SIMPLE_URL.match(uri):
+        return True  # the common case, without urljoin's cost
+    return bool(_SCHEME.match(uri)) and ":///" not in uri and urljoin(uri, uri) == uri
