@@ -40,7 +40,7 @@ _TEXT_TYPES = frozenset({"text", "html", "text/plain", "text/html"})
 _TYPED = frozenset({"enclosure", f"{ATOM} link", f"{_MEDIA} content", f"{_MEDIA} thumbnail"})
 """Elements whose ``type`` attribute is a media type, not the type of their text."""
 _ATOM_LINK = f"{ATOM} link"
-_ATOM_TEXT = frozenset({f"{ATOM} title", f"{ATOM} summary"})
+_ATOM_TEXT = {f"{ATOM} title": "title", f"{ATOM} summary": "summary"}
 _ENTRY = {"rss20": "item", "atom10": f"{ATOM} entry"}
 
 
@@ -50,9 +50,9 @@ class Inspection:
 
     kind: str
     """``"rss20"`` or ``"atom10"`` (feedparser-rs's ``version`` for it)."""
-    untyped_text: bool
-    """An Atom entry has a title or summary without a ``type``: feedparser takes it as
-    plain text, feedparser-rs as HTML, so the caller must check that it reads alike."""
+    untyped_text: frozenset[str]
+    """``"title"``, ``"summary"``: an Atom entry has one without a ``type``. feedparser
+    takes it for plain text, feedparser-rs for HTML: the caller must check it reads alike."""
 
 
 def inspect_document(data: bytes) -> Inspection | None:
@@ -71,7 +71,7 @@ def inspect_document(data: bytes) -> Inspection | None:
         # not well-formed (feedparser reads it its own way), doubtful, or an encoding
         # expat cannot read (a declaration the caller's check did not see)
         return None
-    return Inspection(check.kind, check.untyped) if check.kind else None
+    return Inspection(check.kind, frozenset(check.untyped)) if check.kind else None
 
 
 class _Doubt(Exception):
@@ -97,7 +97,7 @@ class _Check:
         self.seen: set[str] = set()
         """Child names of the item being read."""
         self.alternates = 0
-        self.untyped = False
+        self.untyped: set[str] = set()
 
     def doctype(self, *_: object) -> None:
         raise _Doubt  # declared entities, RSS 0.91's HTML entities
@@ -131,7 +131,7 @@ class _Check:
         if name in self.seen and name not in _REPEATABLE:
             raise _Doubt
         if name in _ATOM_TEXT and "type" not in attrs:
-            self.untyped = True
+            self.untyped.add(_ATOM_TEXT[name])
         self.seen.add(name)
 
     def end(self, name: str) -> None:

@@ -1,0 +1,205 @@
+"""The fast reader (feedparser-rs) against feedparser: the same FeedItems, or feedparser's.
+
+The corpus tests read every feed of ``../shared/corpora`` both ways through
+``parse_document`` (the code that turns a polled document into FeedItems) and compare the
+results as the pipeline uses them (``bench.feedparse.differences``: every FeedItem field,
+the HTML through its text). The fallback tests show documents feedparser-rs reads wrongly
+or not at all still give feedparser's reading.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser_rs
+import pytest
+
+from bench.feedparse import Doc, corpus_docs, differences
+from bot.config import Feed, Http
+from bot.sources import feed_parse
+from bot.sources.feed_parse import fast_read, feedparser_read, read_feed
+from bot.sources.feeds import PollResult, parse_document, poll_feed
+from tests.conftest import SHARED
+from tests.fakes.feedserver import FeedServer, Item, atom_document, rss_document
+
+FEED = Feed(name="news", url="http://127.0.0.1:8000/feed.xml")
+WHEN = datetime(2024, 1, 1, 10, tzinfo=UTC)
+RSS_HEADERS = {"content-type": "application/rss+xml; charset=utf-8",
+               "content-location": "http://127.0.0.1:8000/feed.xml"}
+
+
+def _groups() -> dict[str, list[Path]]:
+    """Corpus files by folder (one test per folder keeps the count of tests sane)."""
+    groups: dict[str, list[Path]] = defaultdict(list)
+    for name, root in (("feedparser", SHARED / "corpora/feedparser/tests"),
+                       ("wordpress", SHARED / "corpora/wordpress-rss")):
+        for path in sorted(root.rglob("*.xml")) if root.is_dir() else ():
+            groups[f"{name}/{path.parent.relative_to(root)}"].append(path)
+    return groups
+
+
+GROUPS = _groups()
+
+
+def _read(data: bytes, headers: Mapping[str, str], reader: Any = read_feed) -> PollResult:
+    return parse_document(FEED, FEED.url, data, dict(headers), read=reader)
+
+
+def _docs_of(shared: Path, group: str) -> Iterator[Doc]:
+    wanted = {str(p) for p in GROUPS[group]}
+    for doc in corpus_docs(shared):
+        root = "feedparser/tests" if doc.corpus == "feedparser" else "wordpress-rss"
+        if str(shared / "corpora" / root / doc.rel) in wanted:
+            yield doc
+
+
+# -- the corpora --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_every_corpus_feed_reads_as_feedparser_reads_it(shared_dir: Path, group: str) -> None:
+    differing = []
+    for doc in _docs_of(shared_dir, group):
+        ref = _read(doc.data, doc.headers, feedparser_read)
+        diff = differences(ref, _read(doc.data, doc.headers))
+        if diff:
+            differing.append(f"{doc.rel}: {sorted(diff)}")
+    assert not differing, "\n".join(differing)
+
+
+@pytest.mark.parametrize("rel", ["laminas/wordpress-rss2-dc-atom.xml",
+                                 "feedjira/sample_feeds_2009/AmitGuptasBlog.xml",
+                                 "feedjira/sample_feeds_2009/AdamBitscribe.xml"])
+def test_real_wordpress_feeds_take_the_fast_path_with_identical_items(
+        shared_dir: Path, rel: str) -> None:
+    data = (shared_dir / "corpora/wordpress-rss" / rel).read_bytes()
+    fast = fast_read(data, RSS_HEADERS)
+    assert fast is not None  # plain UTF-8 RSS 2.0 / Atom 1.0: no reason for doubt
+    ref = _read(data, RSS_HEADERS, feedparser_read)
+    got = _read(data, RSS_HEADERS, lambda d, h: fast)
+    assert got.items and got.status == ref.status == "ok" and got.title == ref.title
+    for a, b in zip(ref.items, got.items, strict=True):
+        assert (a.guid, a.link, a.published, a.title) == (b.guid, b.link, b.published, b.title)
+        assert (a.content_hash, a.has_full_content, a.summary) == (
+            b.content_hash, b.has_full_content, b.summary)
+        assert (a.categories, a.author, a.image) == (b.categories, b.author, b.image)
+
+
+# -- the fallback -------------------------------------------------------------------------
+
+
+def _rss(item_xml: str, *, decl: str = '<?xml version="1.0" encoding="UTF-8"?>',
+         encoding: str = "utf-8") -> bytes:
+    return (f'{decl}<rss version="2.0"><channel><title>Blog</title>'
+            f"<link>http://example.org/</link><item>{item_xml}</item></channel></rss>"
+            ).encode(encoding)
+
+
+DATED = "<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate>"
+
+
+def test_a_feed_feedparser_rs_reads_wrongly_gets_feedparsers_reading() -> None:
+    # an empty <category /> (WordPress writes them): feedparser-rs loses the next element
+    data = _rss(f"<title>Post</title><category />"
+                f'<guid isPermaLink="false">http://example.org/?p=7</guid>'
+                f"<link>http://example.org/7/</link><category>News</category>{DATED}")
+    alone = feedparser_rs.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    assert alone.entries[0].get("id") is None, "feedparser-rs now reads this: pick a case"
+
+    assert fast_read(data, RSS_HEADERS) is None
+    got = _read(data, RSS_HEADERS)
+    assert differences(_read(data, RSS_HEADERS, feedparser_read), got) == set()
+    assert got.items[0].guid == "http://example.org/?p=7"
+    assert got.items[0].categories == ("News",)
+
+
+def test_a_feed_feedparser_rs_fails_on_gets_feedparsers_reading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = rss_document([Item("Post", link="http://example.org/1", guid="tag:x,2024:1",
+                              description="<p>Hi</p>", published=WHEN)])
+    assert fast_read(data, RSS_HEADERS) is not None  # read fast while the library works
+
+    def broken(*_: object, **__: object) -> Any:
+        raise RuntimeError("internal error")
+
+    monkeypatch.setattr(feedparser_rs, "parse", broken)
+    assert fast_read(data, RSS_HEADERS) is None
+    got = _read(data, RSS_HEADERS)
+    assert got.status == "ok" and [i.guid for i in got.items] == ["tag:x,2024:1"]
+    assert differences(_read(data, RSS_HEADERS, feedparser_read), got) == set()
+
+
+def test_without_feedparser_rs_every_feed_is_read_by_feedparser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = rss_document([Item("Post", link="http://example.org/1", guid="tag:x,2024:1",
+                              published=WHEN)])
+    monkeypatch.setattr(feed_parse, "feedparser_rs", None)
+    assert fast_read(data, RSS_HEADERS) is None
+    assert [i.guid for i in _read(data, RSS_HEADERS).items] == ["tag:x,2024:1"]
+
+
+def test_an_ill_formed_feed_keeps_feedparsers_warning() -> None:
+    data = _rss(f"<title>Tom & Jerry</title><link>http://example.org/1</link>{DATED}")
+    got = _read(data, RSS_HEADERS)
+    assert got.status == "ok" and got.items[0].title == "Tom & Jerry"
+    assert got.warning and "ill-formed" in got.warning
+
+
+DOUBTFUL = {
+    "relative link": _rss(f"<title>Post</title><link>/2024/post/</link>{DATED}"),
+    "a date only in dcterms": _rss("<title>Post</title><link>http://example.org/1</link>"
+                    "<dcterms:modified xmlns:dcterms='http://purl.org/dc/terms/'>"
+                    "2024-01-01T10:00:00Z</dcterms:modified>"),
+    "latin-1 by HTTP charset": _rss(f"<title>Café</title>{DATED}", decl=""),
+    "entity declared in a DOCTYPE": b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY b "Blog">]>'
+    + _rss(f"<title>&b;</title><link>http://example.org/1</link>{DATED}", decl=""),
+    "two titles": _rss(f"<title>First</title><title>Second</title>{DATED}"),
+    "an RSS title with markup": _rss(f"<title>A &lt;b&gt;bold&lt;/b&gt; move</title>{DATED}"),
+    "base64 Atom content": atom_document([]).replace(
+        b"</feed>", b'<entry><id>tag:x,1</id><updated>2024-01-01T00:00:00Z</updated>'
+        b'<content type="text" mode="base64">SGk=</content></entry></feed>'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DOUBTFUL))
+def test_doubtful_documents_are_read_by_feedparser(case: str) -> None:
+    data = DOUBTFUL[case]
+    headers = dict(RSS_HEADERS)
+    if case.startswith("latin-1"):
+        headers["content-type"] = "application/rss+xml; charset=iso-8859-1"
+    assert fast_read(data, headers) is None
+    ref, got = _read(data, headers, feedparser_read), _read(data, headers)
+    assert got.items and differences(ref, got) == set()
+
+
+def test_self_closing_media_and_markup_in_cdata_are_read_fast() -> None:
+    items = [Item(f"Post {i}", link=f"http://example.org/{i}", guid=f"tag:x,{i}",
+                  description="<p>One<br />two</p>", content="<p>A<br/>B</p><hr/>",
+                  categories=["News"], author="Ann", published=WHEN,
+                  image=f"http://example.org/{i}.jpg") for i in (1, 2)]
+    for data in (rss_document(items), atom_document(items)):
+        fast = fast_read(data, RSS_HEADERS)
+        assert fast is not None
+        ref, got = _read(data, RSS_HEADERS, feedparser_read), _read(data, RSS_HEADERS)
+        assert differences(ref, got) == set()
+        assert got.items[0].image == "http://example.org/1.jpg"
+
+
+def test_poll_feed_reads_fast_and_falls_back_over_http() -> None:
+    """The wiring: poll_feed takes the fast reading of a plain feed and feedparser's of a
+    feed in another charset (feedparser-rs ignores the HTTP charset)."""
+    plain = rss_document([Item("Tram lines", link="http://example.org/1", guid="tag:x,1",
+                               description="<p>Budget.</p>", published=WHEN)])
+    other = _rss(f"<title>Café news</title><link>http://example.org/2</link>{DATED}",
+                 decl="", encoding="latin-1")
+    with FeedServer() as srv:
+        srv.serve("/plain.xml", plain, content_type="application/rss+xml")
+        srv.serve("/latin.xml", other, content_type="application/rss+xml; charset=iso-8859-1")
+        a = poll_feed(Feed(name="a", url=srv.url("/plain.xml")), Http(timeout_seconds=5))
+        b = poll_feed(Feed(name="b", url=srv.url("/latin.xml")), Http(timeout_seconds=5))
+    assert a.status == "ok" and a.items[0].title == "Tram lines"
+    assert b.status == "ok" and b.items[0].title == "Café news"
