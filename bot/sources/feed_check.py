@@ -42,6 +42,16 @@ _TYPED = frozenset({"enclosure", f"{ATOM} link", f"{_MEDIA} content", f"{_MEDIA}
 _ATOM_LINK = f"{ATOM} link"
 _ATOM_TEXT = {f"{ATOM} title": "title", f"{ATOM} summary": "summary"}
 _ENTRY = {"rss20": "item", "atom10": f"{ATOM} entry"}
+_OWN_CHILDREN = {
+    "rss20": frozenset({"title", "link", "description", "author", "category", "comments",
+                        "enclosure", "guid", "pubDate", "source", _ATOM_LINK}),
+    "atom10": frozenset(f"{ATOM} {n}" for n in (
+        "id", "title", "link", "updated", "published", "author", "contributor", "category",
+        "content", "summary", "rights", "source")),
+}
+"""An item's children in its own format's namespace (and atom:link in RSS): those of the
+specification. feedparser reads other names too (an RSS ``<updated>`` is a date to it)."""
+_OWN_NAMESPACE = {"rss20": "", "atom10": ATOM}
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,12 @@ class _Check:
         children.append(0)
 
     def _entry_child(self, name: str, attrs: dict[str, str]) -> None:
+        kind = self.kind or "rss20"
+        namespace = name.rpartition(" ")[0]
+        if namespace in (_OWN_NAMESPACE[kind], ATOM) and name not in _OWN_CHILDREN[kind]:
+            raise _Doubt
+        if kind == "atom10" and not namespace:
+            raise _Doubt  # an RSS name in an Atom entry (<pubDate>): feedparser reads it
         if name == _ATOM_LINK and attrs.get("rel", "alternate") == "alternate":
             self.alternates += 1
             if self.alternates > 1:

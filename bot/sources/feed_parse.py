@@ -39,6 +39,15 @@ _SIMPLE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:
                          r"(?:#\S+)?\Z")
 """An http(s) URL that ``urljoin`` gives back unchanged (lower-case scheme, ASCII host, no
 ``;`` params, no empty ``?`` or ``#``)."""
+_STRICT_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(?:0?[1-9]|[12][0-9]|3[01]) "
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])? "
+    r"(?:GMT|UTC?|[+-][0-9]{4}|[ECMP][SD]T)\Z"
+    r"|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z")
+"""RFC 822 dates (RSS) and RFC 3339 ones (Atom, dc:date) as the specifications write them:
+both parsers read these alike; on looser ones they part ways."""
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
 _NOT_NEUTRAL = re.compile(r"<|&#?\w+;|\n\s*\n")
 _PLAIN_AND_HTML = frozenset({"text/plain", "text/html"})
@@ -118,6 +127,10 @@ def _entry_is_plain(entry: Mapping[str, Any]) -> bool:
         return False  # feedparser resolves them against the document's URL
     if not (entry.get("published_parsed") or entry.get("updated_parsed")):
         return False  # feedparser reads dates from more elements
+    for key in ("published", "updated"):
+        raw = entry.get(key)
+        if raw and not (_STRICT_DATE.match(raw) and entry.get(f"{key}_parsed")):
+            return False  # the two parsers differ on loose dates ("Mon,01 Jan", "10:00:60")
     details = [entry.get("title_detail"), entry.get("summary_detail"),
                *(entry.get("content") or ())]
     return all(d.get("type") in _PLAIN_AND_HTML for d in details if d is not None)

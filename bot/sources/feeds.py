@@ -90,6 +90,8 @@ def _error(feed: Feed, message: str, *, nbytes: int = 0) -> PollResult:
 
 def _public_url(url: str) -> str:
     """``url`` without any ``user:password@`` part (relative links resolve against it)."""
+    if "@" not in url:
+        return url  # the common case, without urlsplit's cost (it is paid on every poll)
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -103,6 +105,8 @@ def _line(exc: BaseException | str, limit: int = 200) -> str:
 
 
 def _local_path(url: str) -> Path | None:
+    if url.startswith(("http://", "https://")):
+        return None
     scheme = urlparse(url).scheme.lower()
     if scheme == "file":
         return Path(url2pathname(urlparse(url).path))
@@ -124,7 +128,7 @@ def _poll_http(feed: Feed, http: Http, etag: str | None, last_modified: str | No
         got = fetch(feed.url, http, accept=FEED_TYPES, headers=conditional, client=client)
     except FetchError as exc:
         return _error(feed, _line(exc))
-    headers = {k.lower(): v for k, v in got.headers.items()}
+    headers = dict(got.headers)  # names already lower-case
     new_etag = headers.get("etag")
     new_modified = headers.get("last-modified")
     if got.status == 304:

@@ -159,6 +159,16 @@ DOUBTFUL = {
     + _rss(f"<title>&b;</title><link>http://example.org/1</link>{DATED}", decl=""),
     "two titles": _rss(f"<title>First</title><title>Second</title>{DATED}"),
     "an RSS title with markup": _rss(f"<title>A &lt;b&gt;bold&lt;/b&gt; move</title>{DATED}"),
+    "a child RSS does not define": _rss("<title>Post</title><link>http://example.org/1</link>"
+                                        "<updated>2024-01-01T10:00:00Z</updated>"),
+    "an RSS child in an Atom entry": atom_document([]).replace(
+        b"</feed>", b"<entry><id>tag:x,1</id><title type='text'>Post</title>"
+        b"<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate>"
+        b"<updated>2024-01-01T00:00:00Z</updated></entry></feed>"),
+    **{f"the loose date {d!r}": _rss(f"<title>Post</title><link>http://example.org/1</link>"
+                                     f"<pubDate>{d}</pubDate>")
+       for d in ("Mon,01 Jan 2024 10:00:00 GMT", "Mon, 01 Jan 2024 10:00:60 GMT",
+                 "Mon, 01 Jan 2024 10:00:00 A")},
     "base64 Atom content": atom_document([]).replace(
         b"</feed>", b'<entry><id>tag:x,1</id><updated>2024-01-01T00:00:00Z</updated>'
         b'<content type="text" mode="base64">SGk=</content></entry></feed>'),
