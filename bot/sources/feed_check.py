@@ -124,6 +124,8 @@ class _Check:
             self.entry_name = _ENTRY[self.kind]
         if attrs and _doubtful_attrs(name, attrs):
             raise _Doubt
+        if attrs and self.kind == "atom10" and self._escaped_attrs(attrs):
+            raise _Doubt
         if self.entry_at >= 0:
             if " " in name and name.rpartition(" ")[0] not in ENTRY_NAMESPACES:
                 raise _Doubt
@@ -132,6 +134,16 @@ class _Check:
         elif name == self.entry_name:
             self.entry_at, self.seen, self.alternates = depth, set(), 0
         children.append(0)
+
+    def _escaped_attrs(self, attrs: dict[str, str]) -> bool:
+        """True when the tag's attributes hold an entity or character reference.
+
+        feedparser-rs does not resolve them in Atom attributes: ``href="?a=1&amp;b=2"``,
+        ``term="A &amp; B"`` stay as written."""
+        if any(">" in v for v in attrs.values()):
+            return True  # the tag's end cannot be found by its first ">"
+        start = self.parser.CurrentByteIndex
+        return b"&" in self.data[start:self.data.find(b">", start)]
 
     def _entry_child(self, name: str, attrs: dict[str, str]) -> None:
         kind = self.kind or "rss20"

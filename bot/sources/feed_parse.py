@@ -33,6 +33,7 @@ Parsed = Mapping[str, Any]
 
 _XML_TYPES = re.compile(r"(application|text)/([\w.+-]+\+)?xml$")
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)", re.I)
+_C1_CONTROLS = re.compile(rb"\xc2[\x80-\x9f]")
 _UTF8 = frozenset({"utf-8", "utf8"})
 _ASCII = frozenset({"us-ascii", "ascii"})
 _SIMPLE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?"
@@ -114,6 +115,8 @@ def _plain_utf8_xml(data: bytes, headers: Mapping[str, str]) -> bool:
         return False
     if ascii_only:
         return True
+    if _C1_CONTROLS.search(data):
+        return False  # U+0080-U+009F: feedparser takes them for windows-1252 ("\x80" is "€")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
