@@ -282,11 +282,16 @@ def render(tallies: dict[tuple[str, str], Tally], speed: dict[str, tuple[float, 
         f"- Article text (`article_from_item`, trafilatura) of the {articles[0]} items "
         f"where the adopted reader's HTML differs in markup only: {articles[1]} differ.",
         f"- feedparser-rs alone reads {rs_wp.feeds - rs_wp.identical} of {rs_wp.feeds} "
-        "WordPress feeds differently: an empty `<category />` (or `<comments/>`, "
-        "`<title/>`…) inside an RSS item makes it lose the next element (the GUID, which "
-        "then turns up as a category); `itunes:author` as a second author; CR LF kept in "
-        "CDATA. The adopted reader's checks send such documents to feedparser (see "
-        "`bot/sources/feed_parse.py`).",
+        "WordPress feeds differently. What it reads differently, found here, on hand-made "
+        "and on generated documents (`tests/unit/sources/test_feed_parse.py`): an empty "
+        "`<category />` (or `<comments/>`, `<title/>`…) in an RSS item loses the next "
+        "element (the GUID, which turns up as a category); HTTP charsets and other "
+        "encodings; U+0080-U+009F (windows-1252 to feedparser); CR LF kept in CDATA; "
+        "entity references left as written in Atom attributes; relative links (feedparser "
+        "resolves them); loose dates (`Mon,01 Jan 2024`, leap seconds); RSS titles and "
+        "untyped Atom texts taken for HTML; iTunes tags; base64 and XHTML content; repeated "
+        "elements (last one kept, not first). The adopted reader sends every such document "
+        "to feedparser (`bot/sources/feed_check.py`, `bot/sources/feed_parse.py`).",
         "- fastfeedparser has no feedparser-shaped result (no content types for titles, "
         "ISO dates, `description`): the adapter here is the least one; its titles keep "
         "entity references that feedparser decodes, its empty results are errors.",

@@ -1,11 +1,12 @@
 """Is a feed document one that feedparser-rs reads as feedparser does?
 
 :func:`inspect_document` reads the document once with expat (the XML parser feedparser
-itself uses first; C, no callbacks but a few per element) and answers ``"rss20"`` or
+itself tries first; two small Python callbacks per element) and answers ``"rss20"`` or
 ``"atom10"`` only when nothing in it is known, or likely, to be read differently by the
 two parsers. Every rule below comes from a difference seen on the feedparser and WordPress
-corpora or on a hand-made document (``python -m bench.feedparse`` counts them); anything
-it is unsure of gets None, and the caller uses feedparser. A wrong None costs speed only.
+corpora, on hand-made documents or on generated ones (``python -m bench.feedparse`` and
+``tests/unit/sources/test_feed_parse.py``); anything it is unsure of gets None, and the
+caller uses feedparser. A wrong None costs speed only.
 """
 
 from __future__ import annotations

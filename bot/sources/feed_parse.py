@@ -92,6 +92,8 @@ def fast_read(data: bytes, headers: Mapping[str, str]) -> Parsed | None:
     # feedparser takes an RSS title for plain text unless it looks like HTML, and an Atom
     # text without a type for plain text; feedparser-rs takes both for HTML
     disputed = {"title"} | seen.untyped_text
+    if not _neutral((parsed.get("feed") or {}).get("title")):
+        return None
     for entry in parsed["entries"]:
         if not _entry_is_plain(entry) or not all(_neutral(entry.get(k)) for k in disputed):
             return None
