@@ -5,7 +5,7 @@ itself tries first; two small Python callbacks per element) and answers ``"rss20
 ``"atom10"`` only when nothing in it is known, or likely, to be read differently by the
 two parsers. Every rule below comes from a difference seen on the feedparser and WordPress
 corpora, on hand-made documents or on generated ones (``python -m bench.feedparse`` and
-``tests/unit/sources/test_feed_parse.py``); anything it is unsure of gets None, and the
+``tests/unit/test_bench_fastread.py``); anything it is unsure of gets None, and the
 caller uses feedparser. A wrong None costs speed only.
 """
 
