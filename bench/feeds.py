@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     delays = [float(x) for x in ns.latency.split(",") if x.strip()]
     rows: list[list[object]] = []
     verdicts: list[str] = []
-    ok = gate = True
+    ok, gate = True, (0.0, 0.0)
     with tempfile.TemporaryDirectory(prefix="bench-feeds-") as tmp:
         folder = Path(tmp)
         for f in range(ns.feeds):
@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"(candidate: {fast:.2f}), ours peak RSS **{rss:.0f} MB**")
             if n == 0:
                 ok = ratio >= TARGET_RATIO and rss < TARGET_RSS_MB
-                gate = fast >= ADOPTION_RATIO
+                gate = (fast, statistics.median(r["cpu_s"] for r in runs["bare"])
+                        / statistics.median(r["cpu_s"] for r in runs["candidate"]))
                 bare_ms = min(r["cpu_s"] for r in runs["bare"]) * 1000 / (ns.feeds * ns.rounds)
 
     table = markdown_table(["server latency", "client", "feeds/s (best)", "median round s",
@@ -286,8 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Targets (judged at {delays[0] * 1000:g} ms latency): ours ≥ {TARGET_RATIO}× the bare "
         f"rate, peak RSS < {TARGET_RSS_MB:.0f} MB — {'met' if ok else 'NOT met'}.", "",
         *verdicts, "",
-        f"Adopting the candidate (issue 12, item 7) needed ≥ {ADOPTION_RATIO}× the bare rate "
-        f"at {delays[0] * 1000:g} ms: {'reached' if gate else 'not reached'} in this run.", "",
+        f"The bar for adopting the candidate (issue 12, item 7) was ≥ {ADOPTION_RATIO}× the "
+        f"bare rate at {delays[0] * 1000:g} ms; this run: {gate[0]:.2f} by rate (best runs), "
+        f"{gate[1]:.2f} by client CPU. One run decides nothing on a shared machine: see "
+        "section 7 for the runs the decision was made on.", "",
         "Where the time goes: reading one changed feed into FeedItems costs "
         f"{parse_ms['ours']:.2f} ms of CPU (candidate: {parse_ms['candidate']:.2f} ms); "
         f"the bare loop spends about {bare_ms:.2f} ms of client CPU per request. When the "
