@@ -237,7 +237,7 @@ def deliver(
             "%s: community post ready for a human (delivery %s)", account.name, row.id, extra=extra
         )
     elif result.status == "dry_run":
-        store.mark_sent(row.id, remote_id="dry-run", remote_url=None, now=utcnow(), owner=owner)
+        store.mark_previewed(row.id, now=utcnow(), owner=owner)
         out.status = "dry_run"  # the dry-run adapter has logged the exact text
     else:
         store.mark_sent(

@@ -81,6 +81,8 @@ class DeliveryRow:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    version: int
+    """Goes up with every change: an editor's compare-and-set compares it."""
 
     @classmethod
     def of(cls, r: Delivery) -> DeliveryRow:
@@ -91,7 +93,7 @@ class DeliveryRow:
             payload=dict(r.payload or {}), remote_id=r.remote_id, remote_url=r.remote_url,
             last_error=r.last_error, owner=r.owner, lease_expires_at=r.lease_expires_at,
             claimed_at=r.claimed_at, created_at=r.created_at, updated_at=r.updated_at,
-            sent_at=r.sent_at,
+            sent_at=r.sent_at, version=r.version,
         )
 
 
