@@ -106,9 +106,13 @@ Validators = list[tuple[str | None, str | None]]
 
 
 def _ours(urls: list[str], concurrency: int, *, candidate: bool = False) -> Any:
-    from bench.fastread import read_feed
+    from bench import fastread
     from bot.config import Feed, Http
     from bot.sources.feeds import poll_many
+
+    if candidate and fastread.feedparser_rs is None:
+        raise SystemExit("the candidate needs feedparser-rs: pip install -e '.[bench]'")
+    read_feed = fastread.read_feed
 
     http = Http(concurrency=concurrency)
     feeds = [Feed(name=f"f{i}", url=u) for i, u in enumerate(urls)]
