@@ -136,6 +136,11 @@ def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
             "article": article.model_dump(mode="json", exclude={"text"})}
 
 
+def lookup_since(settings: Settings, row: DeliveryRow) -> datetime:
+    """Where a look-up for ``row`` starts reading: its first attempt, less a clock margin."""
+    return row.first_attempt_at - timedelta(seconds=settings.scheduler.lookup_margin_seconds)
+
+
 def post_of(row: DeliveryRow) -> Post | None:
     data = (row.payload or {}).get("post")
     return Post.model_validate(data) if data else None
@@ -174,7 +179,7 @@ def deliver(
             # the platform, its answer lost or the process killed: look before sending
             # again. Cannot tell: retry later.
             in_doubt = True
-            found = adapter.find_existing(post.link, since=row.created_at)
+            found = adapter.find_existing(post.link, since=lookup_since(settings, row))
             in_doubt = False
             if found is not None:
                 raise AlreadyPosted("an earlier attempt reached the platform",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.dispatch import _backoff, utcnow
+from bot.dispatch import _backoff, lookup_since, utcnow
 from bot.errors import AuthError, BotError, ConfigError, PublishError
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
         try:
             account = settings.account(row.account)
             adapter = get_adapter(account, settings)
-            found = adapter.find_existing(row.link, since=row.created_at) if row.link else None
+            since = lookup_since(settings, row)
+            found = adapter.find_existing(row.link, since=since) if row.link else None
         except ConfigError:
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue

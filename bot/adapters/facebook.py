@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
+from bot.adapters.lookup import Lookup, graph_next_query
 from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import (
@@ -83,6 +84,7 @@ class FacebookAdapter(Adapter):
     rate_limit = None
     needs = frozenset({"page_token"})
     default_api_base = GRAPH
+    lookup_max_pages = 5  # Graph lists about 600 ranked posts a year: stop before its silent end
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -219,30 +221,42 @@ class FacebookAdapter(Adapter):
         )
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
-        params = {
+        """Reads the Page's posts (and scheduled posts, when the account schedules) newest
+        first from Graph's ``since``, following ``paging.next``."""
+        query = {
             "fields": "id,message,permalink_url,created_time,attachments{url,unshimmed_url}",
-            "limit": "25",
-            **self._token_fields(),
+            "limit": str(self.lookup_page_size),
         }
         if since is not None:
             aware = since if since.tzinfo else since.replace(tzinfo=UTC)  # naive means UTC
-            params["since"] = str(int(aware.timestamp()))
+            query["since"] = str(int(aware.timestamp()))
         edges = ["posts"] + (["scheduled_posts"] if self.account.schedule_minutes else [])
-        for edge in edges:
-            try:
-                body = self._request(
-                    "GET", f"{self.page_id}/{edge}", "reading recent posts", params=params
-                )
-            except (Rejected, AlreadyPosted) as exc:
-                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-            for item in body.get("data") or []:
-                if isinstance(item, dict) and _mentions(item, link):
+        look = Lookup(self, link, since)
+        with look.reading():
+            for edge in edges:
+                found = self._scan(edge, query, link, look)
+                if found is not None:
+                    return look.found(found)
+        return look.absent()
+
+    def _scan(self, edge: str, query: dict[str, str], link: str, look: Lookup
+              ) -> PublishResult | None:
+        page: dict[str, str] | None = dict(query)
+        while page is not None:
+            look.next_page()
+            body = self._request("GET", f"{self.page_id}/{edge}", "reading recent posts",
+                                 params={**page, **self._token_fields()})
+            items = [item for item in body.get("data") or [] if isinstance(item, dict)]
+            look.read(len(items))
+            for item in items:
+                if _mentions(item, link):
                     pid = str(item.get("id"))
                     return PublishResult(
                         remote_id=pid,
                         url=item.get("permalink_url") or f"https://www.facebook.com/{pid}",
                         status="sent", detail=f"found among the Page's {edge.replace('_', ' ')}",
                     )
+            page = graph_next_query(body.get("paging"), page)
         return None
 
     def describe(self) -> str:

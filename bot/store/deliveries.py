@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import StoreError
 from bot.store.base import StoreBase, check_aware, rowcount
-from bot.store.rows import DeliveryRow
+from bot.store.rows import FIRST_ATTEMPT_KEY, DeliveryRow
 from bot.store.schema import (
     DUE_STATUSES,
     AccountState,
@@ -202,12 +202,15 @@ class DeliveriesMixin(StoreBase):
                 raise StoreError(
                     f"delivery {delivery_id} is {d.status}; only failed, dead, uncertain or "
                     f"skipped deliveries can be retried{hint}")
+            first = None if force else (d.payload or {}).get(FIRST_ATTEMPT_KEY)
             self._settle(d, S.PENDING, now)
             d.next_attempt_at, d.attempts = now, 0
             if text is not None:
                 d.text = text
-            if payload is not None:
-                d.payload = payload
+            if payload is not None or force:  # an earlier attempt's time stays (look-ups)
+                kept = dict(payload if payload is not None else d.payload or {})
+                kept.pop(FIRST_ATTEMPT_KEY, None)
+                d.payload = kept if first is None else {**kept, FIRST_ATTEMPT_KEY: first}
 
     def retry_all_failed(self, *, now: datetime) -> int:
         """Every failed or dead delivery -> pending, due now; returns how many."""

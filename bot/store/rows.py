@@ -60,6 +60,11 @@ class ArticleRow:
         )
 
 
+FIRST_ATTEMPT_KEY = "first_attempt_at"
+"""Payload key: when the delivery was first claimed (ISO 8601, UTC), set once by the claim and
+kept by ``retry`` (a forced re-post starts afresh). Look-ups read back to it."""
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryRow:
     id: int
@@ -81,6 +86,20 @@ class DeliveryRow:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+
+    @property
+    def first_attempt_at(self) -> datetime:
+        """The earliest moment a post of this delivery can have reached the platform: its
+        first claim (``created_at``, which is earlier still, for rows claimed before this was
+        recorded)."""
+        raw = self.payload.get(FIRST_ATTEMPT_KEY)
+        try:
+            when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            return self.created_at
+        return when
 
     @classmethod
     def of(cls, r: Delivery) -> DeliveryRow:

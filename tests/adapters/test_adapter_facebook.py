@@ -191,7 +191,7 @@ def test_find_existing_sees_link_attachments(fb_fake: FakeFacebook) -> None:
     assert found.url == fb_fake.posts[0]["permalink_url"]
     assert adapter.find_existing("https://example.org/elsewhere") is None
     listing = fb_fake.calls("GET", "/posts$")[0]
-    assert listing.q("limit") == "25" and "attachments" in (listing.q("fields") or "")
+    assert listing.q("limit") == "100" and "attachments" in (listing.q("fields") or "")
 
 
 def test_find_existing_since(fb_fake: FakeFacebook) -> None:

@@ -194,3 +194,53 @@ def test_expired_lease_is_stale_and_taken_over_once(store: Store) -> None:
     store.mark_uncertain(d.id, error="platform cannot tell", now=at(3), owner=w.owner)
     assert store.get_delivery(d.id).status == S.UNCERTAIN  # type: ignore[union-attr]
     assert store.take_over_stale(d.id, owner="r1", now=at(10), lease_seconds=60) is None
+
+
+def test_a_delivery_tried_before_keeps_its_place_ahead_of_the_backlog(store: Store) -> None:
+    """A retry (its first attempt may be online) is not queued behind 100 newer deliveries
+    that became due while it waited: the look-up before its resend stays short."""
+    tried = delivery(store, 1, due=T0)
+    c = store.claim_next("x", owner="w", now=T0, lease_seconds=60)
+    assert c is not None and c.id == tried.id
+    store.mark_retry(c.id, error="connection reset", next_attempt_at=at(5), now=T0, owner="w")
+    backlog = [delivery(store, n, due=at(1)) for n in range(2, 102)]  # due before the retry
+    order = []
+    for minute in (4, 6, 6):
+        got = store.claim_next("x", owner="w", now=at(minute), lease_seconds=60)
+        assert got is not None
+        order.append(got.id)
+        store.mark_sent(got.id, remote_id=str(got.id), remote_url=None, now=at(minute),
+                        owner="w")
+    # before it is due the backlog moves; once due, the retry goes first
+    assert order == [backlog[0].id, tried.id, backlog[1].id]
+
+
+def test_bot_retry_keeps_the_place_too(store: Store) -> None:
+    """`bot retry` resets the attempts but not the error: still ahead of never-tried ones."""
+    tried = delivery(store, 1, due=T0)
+    c = store.claim_next("x", owner="w", now=T0, lease_seconds=60)
+    assert c is not None
+    store.mark_uncertain(c.id, error="gave up; may be online", now=T0, owner="w")
+    delivery(store, 2, due=T0)
+    store.retry(tried.id, now=at(3))
+    got = store.claim_next("x", owner="w", now=at(3), lease_seconds=60)
+    assert got is not None and got.id == tried.id
+
+
+def test_the_first_attempt_is_recorded_once_and_survives_a_retry(store: Store) -> None:
+    d = delivery(store, 1, due=T0, now=T0 - timedelta(hours=5))  # queued long before
+    assert d.first_attempt_at == d.created_at  # never claimed: its creation
+    c = store.claim_next("x", owner="w", now=at(1), lease_seconds=60)
+    assert c is not None and c.first_attempt_at == at(1)
+    assert c.payload["n"] == 1  # the stored post is untouched
+    store.mark_retry(c.id, error="timeout", next_attempt_at=at(2), now=at(1), owner="w")
+    c2 = store.claim_next("x", owner="w", now=at(3), lease_seconds=60)
+    assert c2 is not None and c2.first_attempt_at == at(1)
+    store.mark_dead(c2.id, error="gave up", now=at(3), owner="w")
+    store.retry(c2.id, now=at(4), payload={"n": 1, "v": 2})  # re-rendered by `bot post`
+    c3 = store.claim_specific(c2.id, owner="cli", now=at(5), lease_seconds=60)
+    assert c3 is not None and c3.first_attempt_at == at(1) and c3.payload["v"] == 2
+    store.mark_sent(c3.id, remote_id="1", remote_url=None, now=at(5), owner="cli")
+    store.retry(c3.id, now=at(6), force=True)  # posting again on purpose: a new window
+    c4 = store.claim_specific(c3.id, owner="cli", now=at(7), lease_seconds=60)
+    assert c4 is not None and c4.first_attempt_at == at(7)

@@ -1,0 +1,99 @@
+"""What every adapter's look-up (``find_existing``) shares: the page budget, the counts, the log.
+
+A look-up answers "is this link already on the account?" by reading the account's posts
+newest first, page by page, back to ``since`` (the first attempt's time). It has three
+answers and only three: found, not there (every page of the window was read), or cannot
+tell (:class:`bot.errors.Transient`, or the vendor's RateLimited/AuthError). A read cut
+short — an error on page 3, more pages than ``Adapter.lookup_max_pages`` — is never "not
+there": that is how a post ends up on a platform twice.
+
+Reads cost money on X ($0.005 per post returned), so each look-up logs how many posts and
+pages it read (extras ``lookup_posts`` and ``lookup_pages``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.errors import AlreadyPosted, Rejected, Transient
+
+if TYPE_CHECKING:
+    from bot.adapters.base import Adapter, PublishResult
+
+log = logging.getLogger("bot.adapters.lookup")
+
+
+class Lookup:
+    """One look-up: counts pages and posts, enforces the page budget, logs the outcome."""
+
+    def __init__(self, adapter: Adapter, link: str, since: datetime | None,
+                 *, max_pages: int | None = None) -> None:
+        self.where = adapter.where
+        self.account = adapter.account.name
+        self.link = link
+        self.since = since
+        self.page_size = adapter.lookup_page_size
+        self.max_pages = max_pages if max_pages is not None else adapter.lookup_max_pages
+        self.pages = 0
+        self.posts = 0
+
+    def next_page(self) -> None:
+        """Count the page about to be read; Transient when the budget is spent."""
+        if self.pages >= self.max_pages:
+            window = f" since {self.since.isoformat(timespec='seconds')}" if self.since else ""
+            self._log("cannot tell", logging.WARNING)
+            raise Transient(
+                f"{self.where}: cannot tell whether {self.link} was posted: read {self.posts} "
+                f"posts{window} in {self.pages} pages (the most a look-up reads) and more remain"
+            )
+        self.pages += 1
+
+    def read(self, n: int) -> None:
+        self.posts += n
+
+    def found(self, result: PublishResult) -> PublishResult:
+        self._log("found")
+        return result
+
+    def absent(self) -> PublishResult | None:
+        """None: the whole window was read and the link is not there."""
+        self._log("not there")
+        return None
+
+    def _log(self, outcome: str, level: int = logging.INFO) -> None:
+        log.log(level, "%s: looked for %s among %d posts (%d pages): %s", self.where, self.link,
+                self.posts, self.pages, outcome,
+                extra={"account": self.account, "lookup_posts": self.posts,
+                       "lookup_pages": self.pages, "lookup": outcome})
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around the whole read: a refusal means "cannot tell", never "not there" (timeouts,
+        5xx, rate limits and refused tokens pass through as the adapter raised them)."""
+        try:
+            yield
+        except (Rejected, AlreadyPosted) as exc:
+            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
+
+
+def graph_next_query(paging: object, query: dict[str, str]) -> dict[str, str] | None:
+    """The query for the page after this one, from a Graph API ``paging`` object; None when
+    this was the last page (Graph marks "more" only by ``paging.next``).
+
+    The cursor (``after``) or, on time-paged edges, ``until``/``__paging_token`` are taken
+    from ``next``; the access token in that URL is dropped (the adapter adds its own) and
+    the request goes to the adapter's own API base, never to the host named in ``next``.
+    """
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    carried = {k: v for k, v in parse_qsl(urlsplit(str(paging["next"])).query)
+               if k not in ("access_token", "appsecret_proof")}
+    cursors = paging.get("cursors")
+    if isinstance(cursors, dict) and cursors.get("after"):
+        carried["after"] = str(cursors["after"])
+    return {**query, **carried}
