@@ -169,27 +169,8 @@ def harnessed_fake(platform: str) -> Any:
                 return "reset"  # the fake turns a ghost on a read into a reset
             return kind
 
-    if platform != "youtube":
-        Harnessed.__name__ = f"Harnessed{base.__name__}"
-        return Harnessed
-
-    class HarnessedYouTube(Harnessed):
-        def threads(self, req: Recorded) -> Reply:
-            """commentThreads.list paged as the real API pages it: ``maxResults`` (at most
-            100, default 20) newest first, ``nextPageToken`` while more remain."""
-            video, channel = req.q("videoId"), req.q("allThreadsRelatedToChannelId")
-            items = [p for p in reversed(self.posts)
-                     if (video and p["videoId"] == video) or (channel == self.channel_id)]
-            size = max(1, min(100, int(req.q("maxResults") or 20)))
-            token = req.q("pageToken") or "p0"
-            start = int(token[1:]) if re.fullmatch(r"p\d+", token) else 0
-            body: dict[str, Any] = {"items": [self.thread_json(p)
-                                              for p in items[start:start + size]]}
-            if start + size < len(items):
-                body["nextPageToken"] = f"p{start + size}"
-            return Reply(200, body)
-
-    return HarnessedYouTube
+    Harnessed.__name__ = f"Harnessed{base.__name__}"
+    return Harnessed
 
 
 # --------------------------------------------------------------------------- the feed
