@@ -102,11 +102,12 @@ def templates_for(settings: Settings, accounts: list[Account] | None = None) -> 
 
 def prepare_article(article: Article, settings: Settings, accounts: list[Account]) -> Prepared:
     """Summarise and render one article for the given accounts."""
+    from bot.adapters.registry import rules_for
     from bot.render import render_posts
 
     templates = templates_for(settings, accounts)
     summary = summary_for(article, settings, accounts)
-    posts = render_posts(article, summary, settings, accounts, templates)
+    posts = render_posts(article, summary, settings, accounts, templates, rules_of=rules_for)
     warnings: list[str] = []
     if not article.url:
         warnings.append("the article has no link: pass --url (a live post will refuse)")

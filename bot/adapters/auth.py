@@ -44,7 +44,7 @@ def twitter_pin_flow(
     """Authorise the app for a user with a PIN; returns access_token/access_token_secret."""
     import tweepy
 
-    from bot.adapters.twitter import ApiRewrite
+    from bot.adapters.x_api import ApiRewrite
 
     register_secrets([consumer_key, consumer_secret])
     base = (api_base or X_HOST).rstrip("/")

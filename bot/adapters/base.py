@@ -17,17 +17,9 @@ from bot.adapters.redact import mask, register_secrets
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError
 from bot.models import Post
+from bot.render.rules import PlatformRules
 
 Status = Literal["sent", "awaiting_human", "dry_run"]
-
-# platform -> (max_length, url_weight); url_weight None: a URL counts as its own length.
-PLATFORM_LIMITS: dict[str, tuple[int, int | None]] = {
-    "twitter": (280, 23),
-    "facebook": (63206, None),
-    "youtube": (10000, None),
-}
-# How the platform is named in messages ("x account 'main': …").
-PLATFORM_LABELS: dict[str, str] = {"twitter": "x", "facebook": "facebook", "youtube": "youtube"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +47,11 @@ class Adapter(ABC):
     """One live (or dry-run) connection to one account on one platform."""
 
     platform: ClassVar[str]
-    max_length: ClassVar[int]
-    url_weight: ClassVar[int | None]
-    rate_limit: ClassVar[tuple[int, float] | None] = None
-    """(posts, window seconds) the platform allows, when it publishes a number."""
+    label: ClassVar[str]
+    """How the platform is named in messages (``x account 'main': …``)."""
+    rules: ClassVar[PlatformRules]
+    """The platform's rules (length, counting, URLs, media, rate limit): the one source
+    the renderer, the dry run and the docs read."""
     needs: ClassVar[frozenset[str]] = frozenset()
     """Credential keys this adapter cannot work without."""
     default_api_base: ClassVar[str] = ""
@@ -78,11 +71,19 @@ class Adapter(ABC):
         if missing:
             raise AuthError(f"{self.where}: missing credentials {', '.join(missing)}")
 
-    # -- helpers for subclasses --------------------------------------------------------
-    @property
-    def label(self) -> str:
-        return PLATFORM_LABELS.get(self.platform, self.platform)
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        rules = cls.__dict__.get("rules")
+        if rules is not None and rules.platform != cls.__dict__.get("platform", rules.platform):
+            raise TypeError(f"{cls.__name__}: rules are for {rules.platform!r}, "
+                            f"the adapter for {cls.platform!r}")
 
+    @classmethod
+    def rules_for(cls, account: Account) -> PlatformRules:
+        """The rules for one account: the platform's, with the account's ``max_length``."""
+        return cls.rules.limited_to(account.max_length)
+
+    # -- helpers for subclasses --------------------------------------------------------
     @property
     def where(self) -> str:
         """``x account 'main'`` — the prefix of every message about this account."""

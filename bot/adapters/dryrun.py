@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import ClassVar
 
-from bot.adapters.base import PLATFORM_LIMITS, Adapter, Identity, PublishResult
+from bot.adapters.base import Adapter, Identity, PublishResult
 from bot.config import Account, Credentials, Settings
 from bot.models import Post
 
@@ -27,23 +26,23 @@ class DryRunAdapter(Adapter):
     """Stands in for any platform; needs no credentials and never touches the network."""
 
     platform = "dry_run"
-    max_length = 280
-    url_weight: ClassVar[int | None] = 23
+    label = "dry run"
     needs = frozenset()
 
-    def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
+    def __init__(self, account: Account, creds: Credentials, settings: Settings,
+                 live: type[Adapter]) -> None:
+        """``live``: the adapter class this dry run stands in for; its platform, label and
+        rules (the account's, see :meth:`Adapter.rules_for`) shadow the class defaults."""
         super().__init__(account, creds, settings)
-        # Instance attributes shadow the class defaults with the real platform's limits.
-        self.platform = account.platform  # type: ignore[misc]
-        limits = PLATFORM_LIMITS.get(account.platform, (280, 23))
-        self.max_length = limits[0]  # type: ignore[misc]
-        self.url_weight = limits[1]  # type: ignore[misc]
+        self.platform = live.platform  # type: ignore[misc]
+        self.label = live.label  # type: ignore[misc]
+        self.rules = live.rules_for(account)  # type: ignore[misc]
 
     def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
         text = would_send(post, self.account)
         log.info(
-            "dry run: %s would send (delivery %s, %d chars):\n%s",
-            self.where, delivery_id, len(post.text), text,
+            "dry run: %s would send (delivery %s, length %d of %s):\n%s",
+            self.where, delivery_id, self.rules.measure(post.text), self.rules.describe(), text,
         )
         return PublishResult(remote_id=None, url=None, status="dry_run", detail=text)
 

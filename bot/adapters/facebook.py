@@ -31,6 +31,7 @@ from bot.errors import (
     Transient,
 )
 from bot.models import Post
+from bot.render.rules import PlatformRules
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,12 @@ class FacebookAdapter(Adapter):
     """Posts to one Facebook Page with a Page access token."""
 
     platform = "facebook"
-    max_length = 63206
-    url_weight = None
-    rate_limit = None
+    label = "facebook"
+    rules = PlatformRules(
+        platform="facebook", title="Facebook Page", max_length=63206, counting="characters",
+        link_card=True,
+        notes="the link preview comes from the article's Open Graph tags",
+    )
     needs = frozenset({"page_token"})
     default_api_base = GRAPH
     lookup_max_pages = 5  # Graph lists about 600 ranked posts a year: stop before its silent end

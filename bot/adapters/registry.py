@@ -8,6 +8,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.dryrun import DryRunAdapter
 from bot.config import Account, Settings
 from bot.errors import ConfigError
+from bot.render.rules import PlatformRules
 
 ADAPTERS: dict[str, str] = {
     "twitter": "bot.adapters.twitter:TwitterAdapter",
@@ -30,6 +31,16 @@ def adapter_class(platform: str) -> type[Adapter]:
     return cls
 
 
+def rules_for(account: Account) -> PlatformRules:
+    """The rules ``account``'s posts must follow, from its adapter's declaration."""
+    return adapter_class(account.platform).rules_for(account)
+
+
+def all_rules() -> dict[str, PlatformRules]:
+    """Every registered platform's declared rules, by platform key (for docs and checks)."""
+    return {platform: adapter_class(platform).rules for platform in ADAPTERS}
+
+
 def get_adapter(account: Account, settings: Settings, *, dry_run: bool | None = None) -> Adapter:
     """The adapter for ``account``.
 
@@ -38,6 +49,7 @@ def get_adapter(account: Account, settings: Settings, *, dry_run: bool | None = 
     """
     creds = settings.creds(account.name)
     dry = settings.is_dry_run(account) if dry_run is None else dry_run
+    live = adapter_class(account.platform)
     if dry:
-        return DryRunAdapter(account, creds, settings)
-    return adapter_class(account.platform)(account, creds, settings)
+        return DryRunAdapter(account, creds, settings, live)
+    return live(account, creds, settings)

@@ -17,12 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import requests
-import tweepy
-from requests.adapters import HTTPAdapter
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
 from bot.adapters.lookup import Lookup
@@ -30,6 +26,10 @@ from bot.adapters.redact import register_secrets, scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import AlreadyPosted, AuthError, PublishError, RateLimited, Rejected, Transient
 from bot.models import Post
+from bot.render.rules import PlatformRules
+
+if TYPE_CHECKING:  # tweepy and requests are imported on first use: reading the rules
+    import requests  # (rendering, dry runs) must not pay for them
 
 log = logging.getLogger(__name__)
 
@@ -39,33 +39,6 @@ DUPLICATE_MARK = "duplicate content"
 OAUTH1_KEYS = frozenset({"consumer_key", "consumer_secret", "access_token", "access_token_secret"})
 
 T = TypeVar("T")
-
-
-class ApiRewrite(HTTPAdapter):
-    """Sends requests for ``https://api.twitter.com`` to ``base`` with a timeout."""
-
-    def __init__(self, base: str, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self.base = base.rstrip("/")
-        self.timeout = timeout
-
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: bool | str = True,
-        cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        url = request.url or ""
-        if self.base != REAL_HOST and url.startswith(REAL_HOST):
-            request.url = self.base + url[len(REAL_HOST):]
-            proxies = requests.utils.get_environ_proxies(request.url)
-        return super().send(
-            request, stream=stream, timeout=timeout or self.timeout, verify=verify,
-            cert=cert, proxies=proxies,
-        )
 
 
 LIMIT_PREFIXES = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
@@ -129,9 +102,13 @@ class TwitterAdapter(Adapter):
     """Posts (and threads) to one X account."""
 
     platform = "twitter"
-    max_length = 280
-    url_weight = 23
-    rate_limit = (100, 900.0)  # POST /2/tweets per user per 15 min (plan-dependent)
+    label = "x"
+    rules = PlatformRules(
+        platform="twitter", title="X", max_length=280, counting="weighted", url_weight=23,
+        mentions="@name", link_card=True,
+        rate_limit=(100, 900.0),  # POST /2/tweets per user per 15 min (plan-dependent)
+        notes="twitter-text v3 weighting; X builds the link card from the Open Graph tags",
+    )
     needs = OAUTH1_KEYS
     default_api_base = REAL_HOST
     lookup_max_pages = 5  # 500 posts, $2.50 at $0.005 a post read; X shows 800 at most
@@ -139,6 +116,10 @@ class TwitterAdapter(Adapter):
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
         self.oauth2 = account.auth == "oauth2"
+        import tweepy
+
+        from bot.adapters.x_api import ApiRewrite
+
         self.client = tweepy.Client(
             bearer_token=self.secret("bearer_token"),
             consumer_key=self.secret("consumer_key"),
@@ -160,10 +141,6 @@ class TwitterAdapter(Adapter):
         return frozenset({"bearer_token"}) if self.account.auth == "oauth2" else OAUTH1_KEYS
 
     # -- OAuth 2.0 refresh ---------------------------------------------------------------
-    def refreshed_token(self) -> str | None:
-        """The access token obtained by a refresh in this process (persist it), or None."""
-        return self._new_bearer
-
     def refreshed_credentials(self) -> dict[str, str]:
         """Credential keys changed by a refresh: ``bearer_token`` and, as X rotates it,
         ``refresh_token``. Persist both (the old refresh token no longer works)."""
@@ -180,6 +157,8 @@ class TwitterAdapter(Adapter):
         )
 
     def _refresh(self) -> None:
+        import requests
+
         refresh = self._new_refresh or self.secret("refresh_token") or ""
         client_id = self.secret("client_id") or ""
         client_secret = self.secret("client_secret")
@@ -235,6 +214,9 @@ class TwitterAdapter(Adapter):
 
     # -- calling tweepy --------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+        import requests
+        import tweepy
+
         refreshed = False
         while True:
             try:
@@ -249,6 +231,9 @@ class TwitterAdapter(Adapter):
                 raise self._translate(exc, what) from exc
 
     def _translate(self, exc: Exception, what: str) -> PublishError:
+        import requests
+        import tweepy
+
         where = f"{self.where}: {what}"
         if isinstance(exc, requests.Timeout):
             return Transient(f"{where} timed out after {self.timeout:g}s")

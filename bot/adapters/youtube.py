@@ -7,20 +7,12 @@ There is no official API for community posts (see PLATFORMS.md), so the default
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import google.auth.exceptions
-import google_auth_httplib2
-import httplib2
 import httpx
-from google.oauth2.credentials import Credentials as GoogleCredentials
-from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
 from bot.adapters.lookup import Lookup
@@ -28,6 +20,10 @@ from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
 from bot.models import Post
+from bot.render.rules import PlatformRules
+
+if TYPE_CHECKING:  # the Google libraries are imported on first use: reading the rules
+    from googleapiclient.errors import HttpError  # (rendering, dry runs) must not pay for them
 
 log = logging.getLogger(__name__)
 
@@ -42,36 +38,6 @@ AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"
 UNITS = {"list": 1, "insert": 50}
 
 
-class _NoReplay:
-    """Wraps an httplib2 connection so that a response lost after the request was sent
-    surfaces as an error instead of httplib2's silent re-send."""
-
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-    def getresponse(self) -> Any:
-        try:
-            return self._conn.getresponse()
-        except (http.client.BadStatusLine, http.client.ResponseNotReady) as exc:
-            raise ConnectionResetError(f"no response ({type(exc).__name__})") from exc
-
-
-class SingleShotHttp(httplib2.Http):
-    """httplib2 re-sends any request whose connection closed before the answer (it takes
-    that for a stale keep-alive connection). For a POST that can publish twice, so
-    non-idempotent requests go once, on a fresh connection."""
-
-    def _conn_request(self, conn: Any, request_uri: str, method: str, body: Any,
-                      headers: Any) -> Any:
-        if method in ("GET", "HEAD", "OPTIONS"):
-            return super()._conn_request(conn, request_uri, method, body, headers)
-        conn.close()  # a fresh connection: a drop now means the server may have acted
-        return super()._conn_request(_NoReplay(conn), request_uri, method, body, headers)
-
-
 def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
     """Seconds until the YouTube quota resets (midnight America/Los_Angeles)."""
     local = (now or datetime.now(UTC)).astimezone(PACIFIC)
@@ -79,28 +45,15 @@ def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
     return (midnight.astimezone(UTC) - local.astimezone(UTC)).total_seconds()
 
 
-def error_reasons(exc: HttpError) -> set[str]:
-    """Every ``reason`` in a Google API error body."""
-    reasons: set[str] = set()
-    details = exc.error_details if isinstance(exc.error_details, list) else []
-    try:
-        err = json.loads(exc.content.decode("utf-8")).get("error") or {}
-        details = details + list(err.get("errors") or []) + list(err.get("details") or [])
-    except (ValueError, AttributeError, UnicodeDecodeError):
-        pass
-    for d in details:
-        if isinstance(d, dict) and d.get("reason"):
-            reasons.add(str(d["reason"]))
-    return reasons
-
-
 class YouTubeAdapter(Adapter):
     """One YouTube channel, in ``handoff`` (default) or ``comment`` mode."""
 
     platform = "youtube"
-    max_length = 10000
-    url_weight = None
-    rate_limit = None
+    label = "youtube"
+    rules = PlatformRules(
+        platform="youtube", title="YouTube", max_length=1000, counting="characters",
+        notes="a conservative size for a community post or a comment (comments allow 10,000)",
+    )
     needs = frozenset()
     default_api_base = YOUTUBE_API
     lookup_max_pages = 20  # 2,000 comment threads, 20 quota units
@@ -118,6 +71,12 @@ class YouTubeAdapter(Adapter):
     # -- Data API plumbing -----------------------------------------------------------------
     def _service(self) -> Any:
         if self._service_obj is None:
+            import google_auth_httplib2
+            from google.oauth2.credentials import Credentials as GoogleCredentials
+            from googleapiclient.discovery import build
+
+            from bot.adapters.google_api import SingleShotHttp
+
             token_uri = f"{self.account.api_base}/token" if self.account.api_base else (
                 GOOGLE_TOKEN_URI
             )
@@ -138,6 +97,10 @@ class YouTubeAdapter(Adapter):
         return self._service_obj
 
     def _execute(self, request: Any, what: str, units: int) -> dict[str, Any]:
+        import google.auth.exceptions
+        import httplib2
+        from googleapiclient.errors import HttpError
+
         self.units_spent += units
         try:
             result = request.execute(num_retries=0)
@@ -161,6 +124,8 @@ class YouTubeAdapter(Adapter):
         return result if isinstance(result, dict) else {}
 
     def _translate(self, exc: HttpError, what: str) -> PublishError:
+        from bot.adapters.google_api import error_reasons
+
         status = int(exc.resp.status)
         reasons = error_reasons(exc)
         why = ", ".join(sorted(reasons)) or "no reason"

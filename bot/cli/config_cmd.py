@@ -41,3 +41,25 @@ def check(ctx: typer.Context) -> None:
         f"(live: {', '.join(live) or 'none'}; dry run: {', '.join(dry) or 'none'}), "
         f"{len(settings.feeds)} feeds"
     )
+
+
+@app.command("platforms")
+def platforms(
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
+) -> None:
+    """The rules of every platform: length limit, how it is counted, URLs, media, rate limit."""
+    from dataclasses import asdict
+
+    from bot.adapters.registry import all_rules
+    from bot.render.rules import DOC_HEADER
+
+    rules = all_rules()
+    if as_json:
+        views.print_json({"platforms": [asdict(r) for r in rules.values()]})
+        return
+    from rich.table import Table
+
+    table = Table(*DOC_HEADER, box=None, pad_edge=False)
+    for r in rules.values():
+        table.add_row(*(cell.strip("`") for cell in r.doc_row()))
+    views.console().print(table)

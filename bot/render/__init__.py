@@ -3,11 +3,11 @@
 from bot.render.fit import truncate
 from bot.render.length import plain_length, weighted_length
 from bot.render.links import with_utm
-from bot.render.platforms import SPECS, PlatformSpec, spec_for
 from bot.render.renderer import render_post, render_posts
+from bot.render.rules import PlatformRules
 from bot.render.templates import Templates
 
 __all__ = [
-    "SPECS", "PlatformSpec", "Templates", "plain_length", "render_post", "render_posts",
-    "spec_for", "truncate", "weighted_length", "with_utm",
+    "PlatformRules", "Templates", "plain_length", "render_post", "render_posts",
+    "truncate", "weighted_length", "with_utm",
 ]

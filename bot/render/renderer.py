@@ -14,13 +14,14 @@ could not carry into follow-up posts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Account, Settings
 from bot.models import Article, Post, Summary
 from bot.render.context import Material, gather
 from bot.render.fit import truncate
-from bot.render.platforms import PlatformSpec, spec_for
+from bot.render.rules import PlatformRules
 from bot.render.templates import Templates
 
 
@@ -33,9 +34,9 @@ class Draft:
 
 
 class _Fitter:
-    def __init__(self, account: Account, spec: PlatformSpec, templates: Templates,
+    def __init__(self, account: Account, rules: PlatformRules, templates: Templates,
                  material: Material) -> None:
-        self.account, self.spec, self.templates, self.m = account, spec, templates, material
+        self.account, self.rules, self.templates, self.m = account, rules, templates, material
         self._cache: dict[Draft, str] = {}
 
     def text(self, d: Draft) -> str:
@@ -46,7 +47,7 @@ class _Fitter:
         return self._cache[key]
 
     def ok(self, d: Draft) -> bool:
-        return self.spec.fits(self.text(d))
+        return self.rules.fits(self.text(d))
 
     def candidates(self) -> list[str]:
         cands = list(self.m.variants)
@@ -83,26 +84,26 @@ class _Fitter:
         current = ""
         for s in rest:
             joined = f"{current} {s}".strip()
-            if self.spec.fits(joined):
+            if self.rules.fits(joined):
                 current = joined
                 continue
             if current:
                 items.append(current)
-            current = s if self.spec.fits(s) else (truncate(s, self.spec.fits) or "")
+            current = s if self.rules.fits(s) else (truncate(s, self.rules.fits) or "")
         if current:
             items.append(current)
         return items[: max(self.account.thread_max - 1, 0)]
 
 
 def render_post(article: Article, summary: Summary, account: Account, settings: Settings,
-                templates: Templates) -> Post:
-    """One fitted post for ``account`` (see the module docstring for the order of steps)."""
-    spec = spec_for(account)
+                templates: Templates, rules: PlatformRules) -> Post:
+    """One fitted post for ``account`` under ``rules`` (its adapter's declaration, see
+    :meth:`bot.adapters.base.Adapter.rules_for`); the module docstring gives the steps."""
     material = gather(article, summary, account, settings)
-    fitter = _Fitter(account, spec, templates, material)
+    fitter = _Fitter(account, rules, templates, material)
     draft = fitter.fit()
     text = fitter.text(draft)
-    length = spec.measure(text)
+    length = rules.measure(text)
     warnings: list[str] = []
     if material.link is None:
         warnings.append("no link: the post has no URL")
@@ -110,8 +111,8 @@ def render_post(article: Article, summary: Summary, account: Account, settings: 
         warnings.append("the template does not show the link")
     if draft.note:
         warnings.append(draft.note)
-    if length > spec.max_length:
-        warnings.append(f"too long: {length} > {spec.max_length} even after shortening")
+    if length > rules.max_length:
+        warnings.append(f"too long: {length} > {rules.max_length} even after shortening")
     thread: list[str] = []
     best = material.variants[0] if material.variants else ""
     if account.thread and account.platform == "twitter" and best and draft.summary != best:
@@ -119,16 +120,19 @@ def render_post(article: Article, summary: Summary, account: Account, settings: 
     return Post(
         platform=account.platform, account=account.name, text=text,
         title=material.title or None, link=material.link,
-        length=length, limit=spec.max_length, fits=length <= spec.max_length,
+        length=length, limit=rules.max_length, fits=length <= rules.max_length,
         image=article.image, thread=thread, warnings=warnings,
     )
 
 
 def render_posts(article: Article, summary: Summary, settings: Settings,
                  accounts: list[Account] | None = None,
-                 templates: Templates | None = None) -> list[Post]:
-    """Posts for ``accounts`` (default: every enabled account), in that order."""
+                 templates: Templates | None = None, *,
+                 rules_of: Callable[[Account], PlatformRules]) -> list[Post]:
+    """Posts for ``accounts`` (default: every enabled account), in that order; ``rules_of``
+    gives each account's rules (the pipeline passes ``bot.adapters.registry.rules_for``)."""
     if accounts is None:
         accounts = [a for a in settings.accounts if a.enabled]
     templates = templates or Templates(settings)
-    return [render_post(article, summary, a, settings, templates) for a in accounts]
+    return [render_post(article, summary, a, settings, templates, rules_of(a))
+            for a in accounts]

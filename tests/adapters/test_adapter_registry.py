@@ -12,7 +12,8 @@ import pytest
 
 from bot.adapters.base import normalize_link, text_mentions_link
 from bot.adapters.dryrun import DryRunAdapter
-from bot.adapters.registry import adapter_class, get_adapter
+from bot.adapters.registry import adapter_class, all_rules, get_adapter, rules_for
+from bot.adapters.twitter import TwitterAdapter
 from bot.config import Account
 from bot.errors import AuthError, ConfigError
 from tests.adapters.conftest import (
@@ -102,8 +103,9 @@ def test_dry_run_returns_exact_text_and_logs_it(caplog: pytest.LogCaptureFixture
     assert "Head post https://example.org/a" in caplog.text
     assert adapter.find_existing("https://example.org/a") is None
     assert "dry run" in adapter.verify().detail
-    # the dry-run adapter reports the platform's real limits
-    assert (adapter.platform, adapter.max_length, adapter.url_weight) == ("twitter", 280, 23)
+    # the dry run stands in for the live adapter: its platform and its declared rules
+    assert adapter.platform == "twitter" and adapter.rules == TwitterAdapter.rules
+    assert "length 33 of 280 weighted characters" in caplog.text  # "Head post " + 23 for the URL
 
 
 def test_dry_run_for_facebook_sends_only_the_text() -> None:
@@ -164,17 +166,50 @@ def test_text_mentions_link_ignores_punctuation_and_utm() -> None:
     assert not text_mentions_link(text, "https://example.org/other")
 
 
-def test_registry_and_dry_run_do_not_import_vendor_libraries() -> None:
+# The SDKs each live adapter needs; reading rules (rendering) and dry runs import none.
+VENDOR_PACKAGES = ("tweepy", "requests", "googleapiclient", "httplib2", "google_auth_httplib2",
+                   "atproto", "mastodon")
+
+
+def test_rules_and_dry_runs_do_not_import_vendor_libraries() -> None:
     code = (
         "import sys\n"
-        "from bot.adapters.registry import get_adapter\n"
+        "from bot.adapters.registry import ADAPTERS, all_rules, get_adapter\n"
         "from bot.config import Account, Settings\n"
-        "acc = Account(name='x', platform='twitter')\n"
-        "get_adapter(acc, Settings(accounts=[acc], feeds=[]))\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('tweepy', 'googleapiclient', 'httplib2')]\n"
+        "all_rules()\n"
+        "for i, p in enumerate(ADAPTERS):\n"
+        "    acc = Account(name=f'a{i}', platform=p, dry_run=True)\n"
+        "    get_adapter(acc, Settings(accounts=[acc], feeds=[])).rules.measure('x')\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {VENDOR_PACKAGES!r}]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_every_registered_platform_declares_its_rules() -> None:
+    from bot.adapters.registry import ADAPTERS
+
+    rules = all_rules()
+    assert set(rules) == set(ADAPTERS)
+    for platform, r in rules.items():
+        cls = adapter_class(platform)
+        assert "rules" in vars(cls), f"{cls.__name__} inherits its rules instead of declaring them"
+        assert r.platform == platform and r.max_length > 0 and r.title
+
+
+def test_an_adapter_whose_rules_name_another_platform_is_refused() -> None:
+    from bot.adapters.base import Adapter
+    from bot.render.rules import PlatformRules
+
+    with pytest.raises(TypeError, match="rules are for 'facebook'"):
+        type("Wrong", (Adapter,), {"platform": "twitter",
+                                   "rules": PlatformRules("facebook", "F", 10, "characters")})
+
+
+def test_an_accounts_max_length_lowers_its_rules_live_and_in_dry_run() -> None:
+    acc = Account(name="x", platform="twitter", max_length=200, dry_run=True)
+    assert rules_for(acc).max_length == 200
+    adapter = get_adapter(acc, make_settings(acc))
+    assert adapter.rules.max_length == 200 and adapter.rules.counting == "weighted"

@@ -183,8 +183,10 @@ def test_oauth2_sends_bearer_and_refreshes_once_on_401() -> None:
         result = adapter.publish(make_post("twitter"))
 
         posts = fake.calls("POST", "/2/tweets")
+        new_bearer = adapter.refreshed_credentials().get("bearer_token")
+        assert new_bearer
         assert [c.header("authorization") for c in posts] == [
-            f"Bearer {OAUTH2['bearer_token']}", f"Bearer {adapter.refreshed_token()}"]
+            f"Bearer {OAUTH2['bearer_token']}", f"Bearer {new_bearer}"]
         (token_call,) = fake.calls("POST", "/2/oauth2/token")
         assert token_call.form == {"grant_type": "refresh_token",
                                    "refresh_token": OAUTH2["refresh_token"],
@@ -194,7 +196,7 @@ def test_oauth2_sends_bearer_and_refreshes_once_on_401() -> None:
         assert result.status == "sent"
         # X rotates refresh tokens: both new values are handed back for storage
         assert adapter.refreshed_credentials() == {
-            "bearer_token": adapter.refreshed_token(), "refresh_token": fake.refresh_token}
+            "bearer_token": new_bearer, "refresh_token": fake.refresh_token}
 
 
 def test_oauth2_refused_refresh_is_an_auth_error() -> None:
@@ -203,7 +205,7 @@ def test_oauth2_refused_refresh_is_an_auth_error() -> None:
         adapter = x_adapter(fake, creds=OAUTH2, auth="oauth2")
         with pytest.raises(AuthError, match="refresh was refused"):
             adapter.publish(make_post("twitter"))
-        assert adapter.refreshed_token() is None
+        assert adapter.refreshed_credentials().get("bearer_token") is None
         assert fake.posts == []
 
 

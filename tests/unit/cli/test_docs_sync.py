@@ -78,3 +78,16 @@ def test_example_config_mentions_every_top_level_setting() -> None:
         if name == "credentials":
             continue  # secrets never go in the YAML file
         assert name in EXAMPLE, f"config/bot.example.yaml lacks {name}"
+
+
+def test_the_readme_platform_table_is_what_the_adapters_declare() -> None:
+    from itertools import takewhile
+
+    from bot.adapters.registry import all_rules
+    from bot.render.rules import DOC_HEADER
+
+    header = "| " + " | ".join(DOC_HEADER) + " |"
+    assert header in README, "README lacks the platform rules table"
+    after = README[README.index(header):].splitlines()[2:]  # past the header and the |---|
+    rows = list(takewhile(lambda line: line.startswith("|"), after))
+    assert rows == ["| " + " | ".join(r.doc_row()) + " |" for r in all_rules().values()]

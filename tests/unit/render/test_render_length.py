@@ -10,9 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import Account
 from bot.render.length import plain_length, weighted_length, weighted_lower_bound
-from bot.render.platforms import SPECS, spec_for
+from bot.render.rules import PlatformRules, grapheme_length
 from tests.conftest import SHARED
 
 VALIDATE = SHARED / "corpora" / "twitter-text" / "conformance" / "validate.yml"
@@ -77,22 +76,44 @@ def test_unknown_config_is_refused() -> None:
         weighted_length("x", "v4")  # type: ignore[arg-type]
 
 
-def test_platform_specs() -> None:
-    assert (SPECS["twitter"].max_length, SPECS["twitter"].url_weight) == (280, 23)
-    assert SPECS["twitter"].weighted and not SPECS["facebook"].weighted
-    assert SPECS["facebook"].max_length == 63206
-    assert SPECS["youtube"].max_length == 1000
-    assert SPECS["twitter"].measure("日本") == 4
-    assert SPECS["youtube"].measure("日本") == 2
+WEIGHTED = PlatformRules("p", "P", 280, "weighted", url_weight=23)
+CHARS = PlatformRules("p", "P", 500, "characters")
+CHARS_URL23 = PlatformRules("p", "P", 500, "characters", url_weight=23)
+GRAPHEMES = PlatformRules("p", "P", 300, "graphemes")
 
 
-def test_account_max_length_overrides_the_platform_limit() -> None:
-    yt = spec_for(Account(name="yt", platform="youtube", max_length=500))
-    assert yt.max_length == 500 and not yt.weighted
-    x = spec_for(Account(name="x", platform="twitter", max_length=25000))
-    assert x.max_length == 25000 and x.weighted
-    assert spec_for(Account(name="fb", platform="facebook")) == SPECS["facebook"]
-    assert x.fits("a" * 25000) and not x.fits("a" * 25001)
+def test_each_counting_mode_measures_as_its_platform_does() -> None:
+    text = "日本 👨‍👩‍👧 e\u0301 https://example.org/a/very/long/path/to/an/article"
+    url = "https://example.org/a/very/long/path/to/an/article"
+    assert WEIGHTED.measure(text) == weighted_length(text)
+    # code points after NFC: the family emoji is five, the decomposed é one
+    assert CHARS.measure(text) == len("日本 ") + 5 + len(" é ") + len(url)
+    assert CHARS_URL23.measure(text) == len("日本 ") + 5 + len(" é ") + 23
+    # graphemes: the family emoji is one user-perceived character; the URL counts in full
+    assert GRAPHEMES.measure(text) == len("日本 ") + 1 + len(" é ") + len(url)
+
+
+def test_a_weighted_url_counts_the_same_whatever_its_length() -> None:
+    short = "read https://ex.org/a"
+    long = "read https://ex.org/" + "a" * 200
+    assert CHARS_URL23.measure(short) == CHARS_URL23.measure(long) == len("read ") + 23
+    assert CHARS.measure(long) > CHARS.measure(short)
+
+
+def test_graphemes_of_combining_marks_flags_and_hangul_jamo() -> None:
+    assert grapheme_length("🇹🇷🇩🇪") == 2  # two flags, four regional indicators
+    assert grapheme_length("\u1100\u1161\u11a8") == 1  # one Hangul syllable in jamo
+    assert grapheme_length("क्षि") == 1  # Devanagari conjunct with a vowel sign
+    assert grapheme_length("") == 0
+
+
+def test_an_accounts_lower_limit_replaces_the_platforms() -> None:
+    lower = WEIGHTED.limited_to(25)
+    assert lower.max_length == 25 and lower.counting == "weighted"
+    assert WEIGHTED.limited_to(None) is WEIGHTED
+    assert lower.fits("a" * 25) and not lower.fits("a" * 26)
+    assert lower.describe() == "25 weighted characters, every URL counts 23"
+    assert GRAPHEMES.describe() == "300 graphemes, a URL counts as written"
 
 
 _PIECES = st.one_of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.adapters.registry import rules_for
 from bot.config import Account, Settings
 from bot.models import Article, Summary
 from bot.render import render_post, render_posts
@@ -30,7 +31,7 @@ def fb_text(title: str, summary: str, tags: str = "\n\n#Trams") -> str:
 def fb_post(limit: int) -> tuple[str, list[str]]:
     account = Account(name="fb", platform="facebook", max_length=limit)
     settings = Settings(accounts=[account])
-    post = render_post(ARTICLE, SUMMARY, account, settings, Templates(settings))
+    post = render_post(ARTICLE, SUMMARY, account, settings, Templates(settings), rules_for(account))
     assert post.fits and post.length <= limit
     return post.text, post.warnings
 
@@ -74,7 +75,7 @@ def test_x_cuts_the_hook_when_even_the_title_is_too_long() -> None:
     summary = Summary(sentences=[], hook=hook, hashtags=["Trams"])
     account = Account(name="x", platform="twitter")
     settings = Settings(accounts=[account])
-    post = render_post(article, summary, account, settings, Templates(settings))
+    post = render_post(article, summary, account, settings, Templates(settings), rules_for(account))
     assert post.fits and post.length == weighted_length(post.text) <= 280
     first, rest = post.text.split("\n\n", 1)
     assert first.startswith("Residents celebrate") and first.endswith("celebrate…")
@@ -86,7 +87,7 @@ def test_the_link_gets_the_account_utm_and_is_never_cut() -> None:
     account = Account(name="x", platform="twitter", utm={"utm_source": "x", "utm_medium": "social"})
     settings = Settings(accounts=[account])
     article = Article(title="t " * 300, text="...", url=URL + "?id=5#c")
-    post = render_post(article, SUMMARY, account, settings, Templates(settings))
+    post = render_post(article, SUMMARY, account, settings, Templates(settings), rules_for(account))
     link = URL + "?id=5&utm_source=x&utm_medium=social#c"
     assert post.link == link
     assert link in post.text.split()
@@ -96,7 +97,7 @@ def test_no_url_gives_a_warning_and_no_link() -> None:
     account = Account(name="fb", platform="facebook")
     settings = Settings(accounts=[account])
     article = Article(title=TITLE, text="...")
-    post = render_post(article, SUMMARY, account, settings, Templates(settings))
+    post = render_post(article, SUMMARY, account, settings, Templates(settings), rules_for(account))
     assert post.link is None
     assert "Read more" not in post.text and "None" not in post.text
     assert "no link: the post has no URL" in post.warnings
@@ -104,7 +105,7 @@ def test_no_url_gives_a_warning_and_no_link() -> None:
 
 def test_post_fields() -> None:
     settings = Settings()
-    posts = render_posts(ARTICLE, SUMMARY, settings)
+    posts = render_posts(ARTICLE, SUMMARY, settings, rules_of=rules_for)
     assert [(p.platform, p.account) for p in posts] == [
         ("twitter", "x"), ("facebook", "facebook"), ("youtube", "youtube")]
     for p in posts:
@@ -121,9 +122,13 @@ def test_render_posts_uses_only_enabled_accounts_by_default() -> None:
         Account(name="x", platform="twitter"),
         Account(name="off", platform="facebook", enabled=False),
     ])
-    assert [p.account for p in render_posts(ARTICLE, SUMMARY, settings)] == ["x"]
+    assert [p.account for p in render_posts(
+        ARTICLE, SUMMARY, settings, rules_of=rules_for
+    )] == ["x"]
     only = [settings.accounts[1]]
-    assert [p.account for p in render_posts(ARTICLE, SUMMARY, settings, only)] == ["off"]
+    assert [p.account for p in render_posts(
+        ARTICLE, SUMMARY, settings, only, rules_of=rules_for
+    )] == ["off"]
 
 
 def test_hashtags_are_cleaned_and_limited_per_account() -> None:
@@ -132,7 +137,7 @@ def test_hashtags_are_cleaned_and_limited_per_account() -> None:
     fb = Account(name="fb", platform="facebook")
     one = Account(name="one", platform="facebook", hashtags=1)
     settings = Settings(accounts=[fb, one])
-    posts = render_posts(ARTICLE, summary, settings)
+    posts = render_posts(ARTICLE, summary, settings, rules_of=rules_for)
     assert posts[0].text.endswith("\n\n#GrainDeal #Énergie")
     assert posts[1].text.endswith("\n\n#GrainDeal")
 
@@ -140,7 +145,7 @@ def test_hashtags_are_cleaned_and_limited_per_account() -> None:
 def test_x_shows_at_most_two_hashtags() -> None:
     summary = Summary(sentences=[S1], hook="", hashtags=["A1", "B2", "C3"])
     settings = Settings(accounts=[Account(name="x", platform="twitter")])
-    post = render_posts(ARTICLE, summary, settings)[0]
+    post = render_posts(ARTICLE, summary, settings, rules_of=rules_for)[0]
     assert post.text.endswith("#A1 #B2")
 
 
@@ -148,14 +153,14 @@ def test_control_characters_and_line_breaks_in_article_data_are_cleaned() -> Non
     article = Article(title="Bad\x00 title\nwith\r\nbreaks\ufeff", text="...", url=URL)
     summary = Summary(sentences=["One\u0007 sentence\n\n\nhere."], hook="", hashtags=[])
     settings = Settings(accounts=[Account(name="fb", platform="facebook")])
-    post = render_posts(article, summary, settings)[0]
+    post = render_posts(article, summary, settings, rules_of=rules_for)[0]
     assert post.text == f"Bad title with breaks\n\nOne sentence here.\n\nRead more: {URL}"
 
 
 def test_without_variants_the_sentences_are_stepped_down() -> None:
     summary = Summary(sentences=[S1, S2, S3], hook="", hashtags=[])
     account = Account(name="fb", platform="facebook", max_length=len(fb_text(TITLE, V2, "")))
-    post = render_posts(ARTICLE, summary, Settings(accounts=[account]))[0]
+    post = render_posts(ARTICLE, summary, Settings(accounts=[account]), rules_of=rules_for)[0]
     assert post.text == fb_text(TITLE, V2, "")
 
 
@@ -168,7 +173,7 @@ def _thread_setup() -> tuple[list[str], Summary]:
 def test_thread_mode_carries_the_remaining_sentences() -> None:
     sents, summary = _thread_setup()
     account = Account(name="x", platform="twitter", thread=True, thread_max=4)
-    post = render_posts(ARTICLE, summary, Settings(accounts=[account]))[0]
+    post = render_posts(ARTICLE, summary, Settings(accounts=[account]), rules_of=rules_for)[0]
     assert post.fits and URL in post.text
     # Sentences are 135 characters: two of them plus "\n\n" + link (23) + "\n\n#Trams" make
     # 304 > 280, so the first post takes one. The six left go two per follow-up
@@ -182,21 +187,25 @@ def test_thread_mode_carries_the_remaining_sentences() -> None:
 def test_thread_is_capped_by_thread_max() -> None:
     sents, summary = _thread_setup()
     account = Account(name="x", platform="twitter", thread=True, thread_max=2)
-    post = render_posts(ARTICLE, summary, Settings(accounts=[account]))[0]
+    post = render_posts(ARTICLE, summary, Settings(accounts=[account]), rules_of=rules_for)[0]
     assert post.thread == [f"{sents[1]} {sents[2]}"]
 
 
 def test_no_thread_without_thread_mode_or_when_everything_fits() -> None:
     _, summary = _thread_setup()
     plain = Account(name="x", platform="twitter")
-    assert render_posts(ARTICLE, summary, Settings(accounts=[plain]))[0].thread == []
+    assert render_posts(
+        ARTICLE, summary, Settings(accounts=[plain]), rules_of=rules_for
+    )[0].thread == []
     threaded = Account(name="x", platform="twitter", thread=True)
-    assert render_posts(ARTICLE, SUMMARY, Settings(accounts=[threaded]))[0].thread == []
+    assert render_posts(
+        ARTICLE, SUMMARY, Settings(accounts=[threaded]), rules_of=rules_for
+    )[0].thread == []
 
 
 def test_a_post_that_cannot_fit_is_flagged_not_hidden() -> None:
     account = Account(name="fb", platform="facebook", max_length=20)
-    post = render_posts(ARTICLE, SUMMARY, Settings(accounts=[account]))[0]
+    post = render_posts(ARTICLE, SUMMARY, Settings(accounts=[account]), rules_of=rules_for)[0]
     assert not post.fits and post.length > post.limit == 20
     assert post.text == f"Read more: {URL}"
     assert any(w.startswith("too long:") for w in post.warnings)

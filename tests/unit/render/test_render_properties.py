@@ -7,6 +7,7 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.registry import rules_for
 from bot.config import Account, Settings
 from bot.models import Article, Post, Summary
 from bot.render import render_posts
@@ -146,7 +147,9 @@ def test_every_post_fits_keeps_its_link_and_cuts_no_word(
     article, summary = data
     accounts = _accounts(fb_limit, yt_limit)
     settings_ = Settings(accounts=accounts)
-    posts = render_posts(article, summary, settings_, templates=Templates(settings_))
+    posts = render_posts(
+        article, summary, settings_, templates=Templates(settings_), rules_of=rules_for
+    )
     assert [p.account for p in posts] == ["x", "xt", "fb", "yt"]
     for post in posts:
         _check(post, article, summary)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.registry import rules_for
 from bot.config import Account, Settings
 from bot.errors import ConfigError, RenderError
 from bot.models import Article, Summary
@@ -47,11 +48,15 @@ def test_account_template_wins_over_templates_dir_and_bundled(tmp_path: Path) ->
     fb = Account(name="fb", platform="facebook")
     settings = _settings(templates_dir=tdir, accounts=[plain, custom, fb])
     t = Templates(settings)
-    assert render_post(ARTICLE, SUMMARY, plain, settings, t).text == "DIR Headline"
-    assert render_post(ARTICLE, SUMMARY, custom, settings, t).text == "MINE Headline https://ex.org/a"
+    assert render_post(
+        ARTICLE, SUMMARY, plain, settings, t, rules_for(plain)
+    ).text == "DIR Headline"
+    assert render_post(
+        ARTICLE, SUMMARY, custom, settings, t, rules_for(custom)
+    ).text == "MINE Headline https://ex.org/a"
     # No facebook.j2 in the folder: the bundled one is used.
     assert t.source_for(fb).name == "bot/templates/facebook.j2"
-    fb_text = render_post(ARTICLE, SUMMARY, fb, settings, t).text
+    fb_text = render_post(ARTICLE, SUMMARY, fb, settings, t, rules_for(fb)).text
     assert fb_text.startswith("Headline\n\nOne sentence.")
 
 
@@ -103,7 +108,7 @@ def test_render_time_failure_is_a_render_error_naming_file_and_line(tmp_path: Pa
     account = Account(name="x", platform="twitter", template=tpl)
     settings = _settings(accounts=[account])
     with pytest.raises(RenderError) as info:
-        render_post(ARTICLE, SUMMARY, account, settings, Templates(settings))
+        render_post(ARTICLE, SUMMARY, account, settings, Templates(settings), rules_for(account))
     assert str(info.value).startswith(f"{tpl} line 2: ")
 
 
@@ -125,7 +130,7 @@ def test_sandbox_blocks_attribute_escapes(tmp_path: Path, source: str) -> None:
     with pytest.raises(ConfigError, match=r"evil\.j2 line 2: .*unsafe"):
         Templates(settings).validate()
     with pytest.raises(RenderError, match="unsafe"):
-        render_post(ARTICLE, SUMMARY, account, settings, Templates(settings))
+        render_post(ARTICLE, SUMMARY, account, settings, Templates(settings), rules_for(account))
 
 
 def test_none_prints_as_nothing_and_the_hashtag_filter(tmp_path: Path) -> None:
@@ -136,7 +141,9 @@ def test_none_prints_as_nothing_and_the_hashtag_filter(tmp_path: Path) -> None:
     )
     account = Account(name="x", platform="twitter", template=tpl)
     settings = _settings(accounts=[account])
-    assert render_post(ARTICLE, SUMMARY, account, settings, Templates(settings)).text == (
+    assert render_post(
+        ARTICLE, SUMMARY, account, settings, Templates(settings), rules_for(account)
+    ).text == (
         "[] #ClimateChange |"
     )
 
@@ -154,7 +161,9 @@ def test_every_context_variable_is_available(tmp_path: Path) -> None:
     settings = _settings(accounts=[account], site_name="The Site")
     article = Article(title="T", text="b", url="https://ex.org/", tags=["a", "b"])
     summary = Summary(sentences=["S1.", "S2."], hook="H.", hashtags=["One", "Two"])
-    text = render_post(article, summary, account, settings, Templates(settings)).text
+    text = render_post(
+        article, summary, account, settings, Templates(settings), rules_for(account)
+    ).text
     assert text == (
         "twitter/x/The Site/T/S1. S2./S1.+S2./H./https://ex.org/?utm_source=x/One,Two/"
         "#One #Two/T/a,b"
