@@ -240,7 +240,7 @@ class FacebookAdapter(Adapter):
             for edge in edges:
                 found = self._scan(edge, query, link, look)
                 if found is not None:
-                    return look.found(found)
+                    return found
         return look.absent()
 
     def _scan(self, edge: str, query: dict[str, str], link: str, look: Lookup
@@ -252,14 +252,14 @@ class FacebookAdapter(Adapter):
                                  params={**page, **self._token_fields()})
             items = [item for item in body.get("data") or [] if isinstance(item, dict)]
             look.read(len(items))
-            for item in items:
+            for index, item in enumerate(items):
                 if _mentions(item, link):
                     pid = str(item.get("id"))
-                    return PublishResult(
+                    return look.found(PublishResult(
                         remote_id=pid,
                         url=item.get("permalink_url") or f"https://www.facebook.com/{pid}",
                         status="sent", detail=f"found among the Page's {edge.replace('_', ' ')}",
-                    )
+                    ), index)
             page = graph_next_query(body.get("paging"), page)
         return None
 

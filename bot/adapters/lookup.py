@@ -41,6 +41,9 @@ class Lookup:
         self.max_pages = max_pages if max_pages is not None else adapter.lookup_max_pages
         self.pages = 0
         self.posts = 0
+        self.page_start = 0
+        self.newer: int | None = None
+        """How many posts stood before the one found (newer than it)."""
 
     def next_page(self) -> None:
         """Count the page about to be read; Transient when the budget is spent."""
@@ -54,9 +57,13 @@ class Lookup:
         self.pages += 1
 
     def read(self, n: int) -> None:
+        """Count the ``n`` posts of the page just read."""
+        self.page_start = self.posts
         self.posts += n
 
-    def found(self, result: PublishResult) -> PublishResult:
+    def found(self, result: PublishResult, index: int) -> PublishResult:
+        """The post at ``index`` of the page just read is the one sought."""
+        self.newer = self.page_start + index
         self._log("found")
         return result
 
@@ -69,7 +76,8 @@ class Lookup:
         log.log(level, "%s: looked for %s among %d posts (%d pages): %s", self.where, self.link,
                 self.posts, self.pages, outcome,
                 extra={"account": self.account, "lookup_posts": self.posts,
-                       "lookup_pages": self.pages, "lookup": outcome})
+                       "lookup_pages": self.pages, "lookup": outcome,
+                       "lookup_newer": self.newer})
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -340,13 +340,13 @@ class TwitterAdapter(Adapter):
                 )
                 tweets = getattr(resp, "data", None) or []
                 look.read(len(tweets))
-                for tweet in tweets:
+                for index, tweet in enumerate(tweets):
                     if _links_to(tweet, link):
                         tid = str(tweet.id)
                         return look.found(PublishResult(
                             remote_id=tid, url=self._status_url(tid), status="sent",
                             detail="found among the account's recent posts",
-                        ))
+                        ), index)
                 token = (getattr(resp, "meta", None) or {}).get("next_token")
                 if not token:
                     return look.absent()

@@ -241,7 +241,7 @@ class YouTubeAdapter(Adapter):
                 look.read(len(threads))
                 found, older = _match(threads, link, channel_id, since)
                 if found is not None:
-                    return look.found(found)
+                    return look.found(*found)
                 page = body.get("nextPageToken")
                 if older or not page:
                     return look.absent()
@@ -264,10 +264,11 @@ def _after(stamp: object, since: datetime) -> bool:
 
 
 def _match(threads: list[dict[str, Any]], link: str, channel_id: str, since: datetime | None
-           ) -> tuple[PublishResult | None, bool]:
-    """(our comment carrying ``link``, whether the page reached back past ``since``)."""
+           ) -> tuple[tuple[PublishResult, int] | None, bool]:
+    """(our comment carrying ``link`` and its index, whether the page reached back past
+    ``since``)."""
     older = False
-    for thread in threads:
+    for index, thread in enumerate(threads):
         snip = thread.get("snippet", {})
         top = snip.get("topLevelComment", {}).get("snippet", {})
         if since is not None and not _after(top.get("publishedAt"), since):
@@ -278,8 +279,9 @@ def _match(threads: list[dict[str, Any]], link: str, channel_id: str, since: dat
             continue  # a viewer's comment
         if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "", link):
             vid = snip.get("videoId") or top.get("videoId")
-            return PublishResult(
+            found = PublishResult(
                 remote_id=str(thread.get("id")),
                 url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
-                status="sent", detail="found among the channel's comments"), older
+                status="sent", detail="found among the channel's comments")
+            return (found, index), older
     return None, older

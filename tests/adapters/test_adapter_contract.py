@@ -30,6 +30,7 @@ What the contract says (one test each):
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -67,15 +68,20 @@ def an_hour_ago() -> datetime:
 
 
 # --------------------------------------------------------------------------- paging
-def test_a_post_beyond_the_first_page_is_found(kit: FakeKit, fake: Any) -> None:
+def test_a_post_beyond_the_first_page_is_found(kit: FakeKit, fake: Any,
+                                               caplog: pytest.LogCaptureFixture) -> None:
     adapter = kit.adapter(fake)
     sent = adapter.publish(kit.post(LINK))
     newer = adapter.lookup_page_size + 20
     fake.add_others(newer)
-    found = adapter.find_existing(LINK, since=an_hour_ago())
+    with caplog.at_level(logging.INFO, logger="bot.adapters.lookup"):
+        found = adapter.find_existing(LINK, since=an_hour_ago())
     assert found is not None and found.remote_id == sent.remote_id
     assert len(fake.calls("GET", kit.list_path)) == 2
     assert fake.items_listed == newer + 1  # read back to it, not a post more
+    (rec,) = caplog.records  # what it cost is logged: X bills every post read
+    assert (rec.lookup, rec.lookup_posts, rec.lookup_pages, rec.lookup_newer) == (  # type: ignore[attr-defined]
+        "found", newer + 1, 2, newer)
 
 
 def test_not_there_only_after_every_page(kit: FakeKit, fake: Any) -> None:

@@ -10,7 +10,8 @@ Lists page as the platforms page them: newest first, the documented default and 
 page size, opaque cursors that stay valid when newer posts arrive (:func:`page_of`).
 Posts the bot did not make — colleagues on a Page, other tools on an X account, viewers'
 comments — come from :meth:`FakeServer.add_others` (``others_after_ghost=N`` adds N of
-them right after every ghost: the bot's retry then sits behind a backlog). They carry
+them right after a ghost, for the first ``ghost_backlogs`` ghosts or every one: the bot's
+retry then sits behind a backlog). They carry
 ``"by_others": True``; ``items_listed`` counts the posts every list answer returned (X
 bills each one).
 """
@@ -83,7 +84,7 @@ class FakeServer:
         fail_rate: float = 0.0, seed: int | None = None, fail_kinds: tuple[str, ...] = FAIL_KINDS,
         fail_paths: str | None = None, delay: float = 0.0, timeout_sleep: float = 2.0,
         duplicates: bool = True, rate_limit: tuple[int, float] | None = None,
-        others_after_ghost: int = 0,
+        others_after_ghost: int = 0, ghost_backlogs: int | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.state_file = Path(state_file) if state_file else None
@@ -101,6 +102,8 @@ class FakeServer:
         self.window: deque[float] = deque()
         self.injected: list[tuple[str, str]] = []
         self.others_after_ghost = others_after_ghost
+        self.ghost_backlogs = ghost_backlogs
+        """How many ghosts get ``others_after_ghost`` posts behind them (None: every one)."""
         self.items_listed = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -233,6 +236,16 @@ class FakeServer:
                 self.posts.append({**post, "by_others": True})
         self.save_state()
 
+    def _backlog_after_ghost(self) -> None:
+        """A post was made and its answer lost: colleagues post ``others_after_ghost`` times
+        before the bot can retry."""
+        with self.lock:
+            if not self.others_after_ghost or self.ghost_backlogs == 0:
+                return
+            if self.ghost_backlogs is not None:
+                self.ghost_backlogs -= 1
+        self.add_others(self.others_after_ghost)
+
     def listed(self, items: list[Any]) -> list[Any]:
         """Count what a list answer returns (posts read) and hand it back."""
         with self.lock:
@@ -289,10 +302,12 @@ class FakeServer:
             self._perform(h, reply)
             return
         with self.lock:  # one route at a time: duplicate checks and ids stay consistent
+            before = len(self.posts)
             real = self.route(req)  # no failure, or a ghost/slow one: the work is done
+            made = len(self.posts) > before
         if reply is not None and reply.action == "ghost":
-            if self.others_after_ghost:  # a backlog lands before the bot can retry
-                self.add_others(self.others_after_ghost)
+            if made:
+                self._backlog_after_ghost()
             self._reset(h)
             return
         if reply is not None and reply.action == "slow":
