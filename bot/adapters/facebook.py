@@ -13,12 +13,12 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
-from bot.adapters.lookup import Lookup, graph_next_query
+from bot.adapters.lookup import Lookup
 from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import (
@@ -260,7 +260,7 @@ class FacebookAdapter(Adapter):
                         url=item.get("permalink_url") or f"https://www.facebook.com/{pid}",
                         status="sent", detail=f"found among the Page's {edge.replace('_', ' ')}",
                     ), index)
-            page = graph_next_query(body.get("paging"), page)
+            page = next_page_query(body.get("paging"), page)
         return None
 
     def describe(self) -> str:
@@ -291,3 +291,21 @@ def _mentions(item: dict[str, Any], link: str) -> bool:
             if any(normalize_link(c) == target for c in candidates):
                 return True
     return False
+
+
+def next_page_query(paging: object, query: dict[str, str]) -> dict[str, str] | None:
+    """The query for the page after this one, from a Graph API ``paging`` object; None when
+    this was the last page (Graph marks "more" only by ``paging.next``).
+
+    The cursor (``after``) or, on time-paged edges, ``until``/``__paging_token`` are taken
+    from ``next``; the access token in that URL is dropped (the adapter adds its own) and
+    the request goes to the adapter's own API base, never to the host named in ``next``.
+    """
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    carried = {k: v for k, v in parse_qsl(urlsplit(str(paging["next"])).query)
+               if k not in ("access_token", "appsecret_proof")}
+    cursors = paging.get("cursors")
+    if isinstance(cursors, dict) and cursors.get("after"):
+        carried["after"] = str(cursors["after"])
+    return {**query, **carried}

@@ -7,8 +7,9 @@ tell (:class:`bot.errors.Transient`, or the vendor's RateLimited/AuthError). A r
 short — an error on page 3, more pages than ``Adapter.lookup_max_pages`` — is never "not
 there": that is how a post ends up on a platform twice.
 
-Reads cost money on X ($0.005 per post returned), so each look-up logs how many posts and
-pages it read (extras ``lookup_posts`` and ``lookup_pages``).
+Reads cost money on X ($0.005 per post returned), so each look-up logs what it read (extras
+``lookup_posts``, ``lookup_pages``, ``lookup`` — the outcome — and ``lookup_newer``, the
+posts that stood before the one found).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
 
 from bot.errors import AlreadyPosted, Rejected, Transient
 
@@ -87,21 +87,3 @@ class Lookup:
             yield
         except (Rejected, AlreadyPosted) as exc:
             raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-
-
-def graph_next_query(paging: object, query: dict[str, str]) -> dict[str, str] | None:
-    """The query for the page after this one, from a Graph API ``paging`` object; None when
-    this was the last page (Graph marks "more" only by ``paging.next``).
-
-    The cursor (``after``) or, on time-paged edges, ``until``/``__paging_token`` are taken
-    from ``next``; the access token in that URL is dropped (the adapter adds its own) and
-    the request goes to the adapter's own API base, never to the host named in ``next``.
-    """
-    if not isinstance(paging, dict) or not paging.get("next"):
-        return None
-    carried = {k: v for k, v in parse_qsl(urlsplit(str(paging["next"])).query)
-               if k not in ("access_token", "appsecret_proof")}
-    cursors = paging.get("cursors")
-    if isinstance(cursors, dict) and cursors.get("after"):
-        carried["after"] = str(cursors["after"])
-    return {**query, **carried}
