@@ -136,9 +136,11 @@ def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
             "article": article.model_dump(mode="json", exclude={"text"})}
 
 
-def lookup_since(settings: Settings, row: DeliveryRow) -> datetime:
-    """Where a look-up for ``row`` starts reading: its first attempt, less a clock margin."""
-    return row.first_attempt_at - timedelta(seconds=settings.scheduler.lookup_margin_seconds)
+def lookup_since(settings: Settings, store: Store, row: DeliveryRow) -> datetime:
+    """Where a look-up for ``row`` starts reading: its first attempt (its creation when the
+    history cannot tell), less a margin for a clock that differs from the platform's."""
+    first = store.first_claim_at(row.id) or row.created_at
+    return first - timedelta(seconds=settings.scheduler.lookup_margin_seconds)
 
 
 def post_of(row: DeliveryRow) -> Post | None:
@@ -179,7 +181,7 @@ def deliver(
             # the platform, its answer lost or the process killed: look before sending
             # again. Cannot tell: retry later.
             in_doubt = True
-            found = adapter.find_existing(post.link, since=lookup_since(settings, row))
+            found = adapter.find_existing(post.link, since=lookup_since(settings, store, row))
             in_doubt = False
             if found is not None:
                 raise AlreadyPosted("an earlier attempt reached the platform",
@@ -242,7 +244,7 @@ def deliver(
             "%s: community post ready for a human (delivery %s)", account.name, row.id, extra=extra
         )
     elif result.status == "dry_run":
-        store.mark_sent(row.id, remote_id="dry-run", remote_url=None, now=utcnow(), owner=owner)
+        store.mark_previewed(row.id, now=utcnow(), owner=owner)
         out.status = "dry_run"  # the dry-run adapter has logged the exact text
     else:
         store.mark_sent(

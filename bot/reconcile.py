@@ -39,7 +39,7 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
         try:
             account = settings.account(row.account)
             adapter = get_adapter(account, settings)
-            since = lookup_since(settings, row)
+            since = lookup_since(settings, store, row)
             found = adapter.find_existing(row.link, since=since) if row.link else None
         except ConfigError:
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)

@@ -12,6 +12,7 @@ a sender that dies leaves its row ``sending``; ``stale_sending`` + ``take_over_s
 another worker reconcile it (``mark_sent`` or ``mark_uncertain`` for a human).
 """
 
+from bot.store.history import DeliveryEventRow
 from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
 from bot.store.schema import CAP_STATUSES, DUE_STATUSES, DeliveryStatus
 from bot.store.store import Store
@@ -21,6 +22,7 @@ __all__ = [
     "DUE_STATUSES",
     "AccountStateRow",
     "ArticleRow",
+    "DeliveryEventRow",
     "DeliveryRow",
     "DeliveryStatus",
     "FeedStateRow",

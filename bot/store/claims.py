@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.base import StoreBase, check_aware, rowcount, seconds
-from bot.store.rows import FIRST_ATTEMPT_KEY, DeliveryRow
+from bot.store.base import check_aware, rowcount, seconds
+from bot.store.history import HistoryMixin
+from bot.store.rows import DeliveryRow
 from bot.store.schema import CAP_STATUSES, DUE_STATUSES, AccountState, Delivery, DeliveryStatus
 
 S = DeliveryStatus
@@ -25,23 +26,22 @@ _NEVER_TRIED = case((or_(Delivery.attempts > 0, Delivery.last_error.is_not(None)
 """Sort key: 0 for a delivery tried before (``bot retry`` resets attempts, not the error)."""
 
 
-class ClaimsMixin(StoreBase):
+class ClaimsMixin(HistoryMixin):
     def _account_locked(self, s: Session, account: str) -> AccountState:
         self._insert_ignore(s, AccountState, account=account, paused=False)
         return s.scalars(
             select(AccountState).where(AccountState.account == account).with_for_update()
         ).one()
 
-    @staticmethod
-    def _claim(d: Delivery, owner: str, now: datetime, lease_seconds: float) -> None:
-        if FIRST_ATTEMPT_KEY not in (d.payload or {}):  # a new dict: JSON columns see it
-            d.payload = {**(d.payload or {}), FIRST_ATTEMPT_KEY: now.isoformat()}
+    def _claim(self, s: Session, d: Delivery, owner: str, now: datetime,
+               lease_seconds: float) -> None:
         d.status = S.SENDING.value
         d.owner = owner
         d.lease_expires_at = now + seconds(lease_seconds)
         d.attempts = (d.attempts or 0) + 1
         d.claimed_at = now
         d.updated_at = now
+        self._record(s, d, "claimed", now, actor=owner, attempt=d.attempts)
 
     def claim_next(
         self, account: str, *, owner: str, now: datetime, lease_seconds: float,
@@ -90,7 +90,7 @@ class ClaimsMixin(StoreBase):
             ).first()
             if d is None:
                 return None
-            self._claim(d, owner, now, lease_seconds)
+            self._claim(s, d, owner, now, lease_seconds)
             st.last_claim_at = now
             s.flush()
             return DeliveryRow.of(d)
@@ -109,7 +109,7 @@ class ClaimsMixin(StoreBase):
             d = s.get(Delivery, delivery_id, with_for_update=True)
             if d is None or d.status not in _DUE:
                 return None
-            self._claim(d, owner, now, lease_seconds)
+            self._claim(s, d, owner, now, lease_seconds)
             self._insert_ignore(s, AccountState, account=d.account, paused=False)
             s.execute(update(AccountState).where(AccountState.account == d.account)
                       .values(last_claim_at=now).execution_options(synchronize_session=False))
@@ -141,9 +141,11 @@ class ClaimsMixin(StoreBase):
                        or_(Delivery.lease_expires_at.is_(None),
                            Delivery.lease_expires_at <= now))
                 .values(owner=owner, lease_expires_at=now + seconds(lease_seconds),
-                        updated_at=now)
+                        updated_at=now, version=Delivery.version + 1)
                 .execution_options(synchronize_session=False)
             )
             if not rowcount(s, stmt):
                 return None
-            return DeliveryRow.of(s.get_one(Delivery, delivery_id))
+            d = s.get_one(Delivery, delivery_id)
+            self._record(s, d, "taken_over", now, actor=owner)
+            return DeliveryRow.of(d)

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import StoreError
-from bot.store.base import StoreBase, check_aware, rowcount
-from bot.store.rows import FIRST_ATTEMPT_KEY, DeliveryRow
+from bot.store.base import check_aware
+from bot.store.history import HistoryMixin
+from bot.store.rows import DeliveryRow
 from bot.store.schema import (
     DUE_STATUSES,
     AccountState,
@@ -21,12 +22,13 @@ from bot.store.schema import (
 )
 
 S = DeliveryStatus
-RETRYABLE = (S.FAILED, S.DEAD, S.UNCERTAIN, S.SKIPPED, S.PENDING, S.SCHEDULED)
+RETRYABLE = (S.FAILED, S.DEAD, S.UNCERTAIN, S.SKIPPED, S.PENDING, S.SCHEDULED, S.PREVIEWED)
 FORCIBLE = (S.SENT, S.AWAITING_HUMAN)
-SKIPPABLE = (S.PENDING, S.SCHEDULED, S.FAILED, S.DEAD, S.UNCERTAIN, S.AWAITING_HUMAN)
+SKIPPABLE = (S.PENDING, S.SCHEDULED, S.FAILED, S.DEAD, S.UNCERTAIN, S.AWAITING_HUMAN,
+             S.PREVIEWED, S.AWAITING_REVIEW, S.OVER_BUDGET)
 
 
-class DeliveriesMixin(StoreBase):
+class DeliveriesMixin(HistoryMixin):
     def add_delivery(
         self, *, article_id: str, account: str, platform: str, text: str, link: str | None,
         payload: dict[str, Any], status: DeliveryStatus = DeliveryStatus.PENDING,
@@ -53,7 +55,9 @@ class DeliveriesMixin(StoreBase):
             new_id = s.execute(stmt).scalar()
             if new_id is None:
                 return None
-            return DeliveryRow.of(s.get_one(Delivery, new_id))
+            d = s.get_one(Delivery, new_id)
+            self._record(s, d, "queued", now)
+            return DeliveryRow.of(d)
 
     def get_delivery(self, delivery_id: int) -> DeliveryRow | None:
         with self._session("read a delivery", write=False) as s:
@@ -109,15 +113,32 @@ class DeliveriesMixin(StoreBase):
             d.remote_id, d.remote_url, d.sent_at, d.last_error = (
                 remote_id, remote_url, first_sent, None)
             self._touch_account(s, d.account, last_sent_at=now)
+            self._record(s, d, "sent", now, actor=owner, remote_id=remote_id,
+                         remote_url=remote_url)
+
+    def mark_previewed(
+        self, delivery_id: int, *, now: datetime, owner: str | None = None
+    ) -> None:
+        """A dry run rendered it and sent nothing: it stays in the ledger as ``previewed``
+        (its text kept), never counts as sent and can still be sent for real."""
+        check_aware(now)
+        with self._session(f"mark delivery {delivery_id} previewed") as s:
+            d = self._locked(s, delivery_id, owner)
+            self._settle(d, S.PREVIEWED, now)
+            d.last_error = None
+            self._record(s, d, "previewed", now, actor=owner)
 
     def mark_awaiting_human(
         self, delivery_id: int, *, now: datetime, owner: str | None = None
     ) -> None:
         check_aware(now)
         with self._session(f"hand delivery {delivery_id} to a human") as s:
-            self._settle(self._locked(s, delivery_id, owner), S.AWAITING_HUMAN, now)
+            d = self._locked(s, delivery_id, owner)
+            self._settle(d, S.AWAITING_HUMAN, now)
+            self._record(s, d, "handed_off", now, actor=owner)
 
-    def mark_human_done(self, delivery_id: int, *, remote_url: str | None, now: datetime) -> None:
+    def mark_human_done(self, delivery_id: int, *, remote_url: str | None, now: datetime,
+                        actor: str | None = None) -> None:
         """A human posted it: awaiting_human -> sent."""
         check_aware(now)
         with self._session(f"mark delivery {delivery_id} done") as s:
@@ -127,6 +148,7 @@ class DeliveriesMixin(StoreBase):
             self._settle(d, S.SENT, now)
             d.remote_url, d.sent_at = remote_url or d.remote_url, now
             self._touch_account(s, d.account, last_sent_at=now)
+            self._record(s, d, "done_by_hand", now, actor=actor, remote_url=remote_url)
 
     def mark_retry(
         self, delivery_id: int, *, error: str, next_attempt_at: datetime, now: datetime,
@@ -138,6 +160,8 @@ class DeliveriesMixin(StoreBase):
             d = self._locked(s, delivery_id, owner)
             self._settle(d, S.FAILED, now)
             d.last_error, d.next_attempt_at = error, next_attempt_at
+            self._record(s, d, "failed", now, actor=owner, error=error,
+                         attempt=d.attempts, next_attempt_at=next_attempt_at)
 
     def mark_dead(
         self, delivery_id: int, *, error: str, now: datetime, owner: str | None = None
@@ -147,6 +171,7 @@ class DeliveriesMixin(StoreBase):
             d = self._locked(s, delivery_id, owner)
             self._settle(d, S.DEAD, now)
             d.last_error = error
+            self._record(s, d, "dead", now, actor=owner, error=error, attempt=d.attempts)
 
     def mark_uncertain(
         self, delivery_id: int, *, error: str, now: datetime, owner: str | None = None
@@ -156,6 +181,7 @@ class DeliveriesMixin(StoreBase):
             d = self._locked(s, delivery_id, owner)
             self._settle(d, S.UNCERTAIN, now)
             d.last_error = error
+            self._record(s, d, "uncertain", now, actor=owner, error=error, attempt=d.attempts)
 
     def release(
         self, delivery_id: int, *, next_attempt_at: datetime, now: datetime,
@@ -171,9 +197,11 @@ class DeliveriesMixin(StoreBase):
             d.next_attempt_at = next_attempt_at
             if error is not None:
                 d.last_error = error
+            self._record(s, d, "released", now, actor=owner, error=error,
+                         next_attempt_at=next_attempt_at)
 
     # -- human decisions -------------------------------------------------------------------
-    def skip(self, delivery_id: int, *, now: datetime) -> None:
+    def skip(self, delivery_id: int, *, now: datetime, actor: str | None = None) -> None:
         """Never send this one (allowed until it is sent or being sent)."""
         check_aware(now)
         with self._session(f"skip delivery {delivery_id}") as s:
@@ -183,16 +211,19 @@ class DeliveriesMixin(StoreBase):
             if d.status not in SKIPPABLE:
                 raise StoreError(f"delivery {delivery_id} is {d.status}; it cannot be skipped")
             self._settle(d, S.SKIPPED, now)
+            self._record(s, d, "skipped", now, actor=actor)
 
     def retry(
         self, delivery_id: int, *, now: datetime, force: bool = False, text: str | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None, actor: str | None = None,
     ) -> None:
-        """failed/dead/uncertain/skipped (or waiting) -> pending, due now, attempts reset.
+        """failed/dead/uncertain/skipped/previewed (or waiting) -> pending, due now, attempts
+        reset.
 
         ``force`` also re-opens a sent or handed-off delivery, to post it again on purpose
-        (``bot post --force``); a delivery being sent right now is never re-opened.
-        ``text``/``payload`` replace the stored post (re-rendered) when given.
+        (``bot post --force``); its history keeps the earlier remote id and URL. A delivery
+        being sent right now is never re-opened. ``text``/``payload`` replace the stored post
+        (re-rendered) when given.
         """
         check_aware(now)
         with self._session(f"retry delivery {delivery_id}") as s:
@@ -202,28 +233,32 @@ class DeliveriesMixin(StoreBase):
                 raise StoreError(
                     f"delivery {delivery_id} is {d.status}; only failed, dead, uncertain or "
                     f"skipped deliveries can be retried{hint}")
-            first = None if force else (d.payload or {}).get(FIRST_ATTEMPT_KEY)
+            forced = d.status in FORCIBLE
+            earlier = {"earlier_remote_id": d.remote_id, "earlier_remote_url": d.remote_url,
+                       "earlier_status": d.status}
             self._settle(d, S.PENDING, now)
             d.next_attempt_at, d.attempts = now, 0
             if text is not None:
                 d.text = text
-            if payload is not None or force:  # an earlier attempt's time stays (look-ups)
-                kept = dict(payload if payload is not None else d.payload or {})
-                kept.pop(FIRST_ATTEMPT_KEY, None)
-                d.payload = kept if first is None else {**kept, FIRST_ATTEMPT_KEY: first}
+            if payload is not None:
+                d.payload = payload
+            self._record(s, d, "forced" if forced else "retried", now, actor=actor,
+                         rerendered=True if text is not None else None, **earlier)
 
-    def retry_all_failed(self, *, now: datetime) -> int:
+    def retry_all_failed(self, *, now: datetime, actor: str | None = None) -> int:
         """Every failed or dead delivery -> pending, due now; returns how many."""
         check_aware(now)
         with self._session("retry the failed deliveries") as s:
-            stmt: Any = (
-                update(Delivery)
-                .where(Delivery.status.in_([S.FAILED.value, S.DEAD.value]))
-                .values(status=S.PENDING.value, next_attempt_at=now, attempts=0, owner=None,
-                        lease_expires_at=None, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            return rowcount(s, stmt)
+            rows = s.scalars(
+                select(Delivery).where(Delivery.status.in_([S.FAILED.value, S.DEAD.value]))
+                .with_for_update()
+            ).all()
+            for d in rows:
+                earlier = d.status
+                self._settle(d, S.PENDING, now)
+                d.next_attempt_at, d.attempts = now, 0
+                self._record(s, d, "retried", now, actor=actor, earlier_status=earlier)
+            return len(rows)
 
     # -- reports ---------------------------------------------------------------------------
     def list_deliveries(

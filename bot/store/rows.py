@@ -60,11 +60,6 @@ class ArticleRow:
         )
 
 
-FIRST_ATTEMPT_KEY = "first_attempt_at"
-"""Payload key: when the delivery was first claimed (ISO 8601, UTC), set once by the claim and
-kept by ``retry`` (a forced re-post starts afresh). Look-ups read back to it."""
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveryRow:
     id: int
@@ -86,20 +81,8 @@ class DeliveryRow:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
-
-    @property
-    def first_attempt_at(self) -> datetime:
-        """The earliest moment a post of this delivery can have reached the platform: its
-        first claim (``created_at``, which is earlier still, for rows claimed before this was
-        recorded)."""
-        raw = self.payload.get(FIRST_ATTEMPT_KEY)
-        try:
-            when = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            return self.created_at
-        return when
+    version: int
+    """Goes up with every change: an editor's compare-and-set compares it."""
 
     @classmethod
     def of(cls, r: Delivery) -> DeliveryRow:
@@ -110,7 +93,7 @@ class DeliveryRow:
             payload=dict(r.payload or {}), remote_id=r.remote_id, remote_url=r.remote_url,
             last_error=r.last_error, owner=r.owner, lease_expires_at=r.lease_expires_at,
             claimed_at=r.claimed_at, created_at=r.created_at, updated_at=r.updated_at,
-            sent_at=r.sent_at,
+            sent_at=r.sent_at, version=r.version,
         )
 
 

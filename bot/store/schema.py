@@ -43,6 +43,13 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
     UNCERTAIN = "uncertain"
     """The process died while sending and the platform could not tell: a human decides."""
+    PREVIEWED = "previewed"
+    """A dry run rendered it and sent nothing; the rendered text is kept. Never counts as
+    sent and never blocks a live delivery: ``bot retry``/``bot post`` send it for real."""
+    AWAITING_REVIEW = "awaiting_review"
+    """Held for an editor's approval (``review: required``)."""
+    OVER_BUDGET = "over_budget"
+    """Held because sending it would exceed the account's monthly budget."""
 
 
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SCHEDULED, DeliveryStatus.FAILED)
@@ -127,6 +134,13 @@ class ArticleRecord(Base):
 
 
 class Delivery(Base):
+    """One post of one article for one account.
+
+    ``version`` goes up with every change of the row (SQLAlchemy's version counter: an
+    UPDATE of a stale copy fails), so an editor's approve/edit/skip and a dispatcher's claim
+    can compare-and-set; bulk UPDATEs must bump it themselves.
+    """
+
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("article_id", "account"),
@@ -158,6 +172,28 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DeliveryEvent(Base):
+    """The history of a delivery: one row per change (queued, claimed, sent, failed, edited,
+    forced …), written in the same transaction as the change itself."""
+
+    __tablename__ = "delivery_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    """The delivery's status after the event."""
+    actor: Mapped[str | None] = mapped_column(String(200))
+    """Who did it: a process (owner) or a person (``cli:alice``, ``web:editor``)."""
+    detail: Mapped[dict[str, Any]]
 
 
 class AccountState(Base):

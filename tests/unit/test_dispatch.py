@@ -124,7 +124,11 @@ def test_a_resend_looks_back_to_the_first_attempt_not_to_the_queueing(
                                 now=row.next_attempt_at + timedelta(seconds=1))
     assert again.status == "already_sent" and again.remote_id == x.posts[0]["id"]
     (lookup,) = x.calls("GET", "/tweets$")
-    since = row.first_attempt_at - timedelta(seconds=30)
+    (sent,) = store.list_deliveries(account="x")
+    first = store.first_claim_at(row.id)
+    assert first is not None and first == row.claimed_at
+    assert sent.claimed_at is not None and first < sent.claimed_at  # not the latest claim
+    since = first - timedelta(seconds=30)
     assert row.created_at < since - timedelta(minutes=59)
     assert lookup.q("start_time") == since.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, Table, inspect
+from sqlalchemy.exc import IntegrityError
 
 from bot.store import Store
 from bot.store.migrate import head_revision
@@ -16,7 +17,7 @@ from bot.store.schema import Base
 
 from . import _workers
 
-TABLES = {"feeds", "articles", "deliveries", "account_state", "daemon_lock"}
+TABLES = {"feeds", "articles", "deliveries", "account_state", "daemon_lock", "delivery_events"}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:
@@ -29,7 +30,7 @@ def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
     st = Store(db_url)
     assert st.current_revision() is None  # nothing there yet
     st.upgrade()
-    assert st.current_revision() == head_revision() == "0001"
+    assert st.current_revision() == head_revision()
     names = set(inspect(st._engine).get_table_names())
     assert names >= TABLES | {"alembic_version"}
     st.close()
@@ -42,7 +43,7 @@ def test_upgrade_twice_is_a_no_op_and_keeps_rows(db_url: str) -> None:
     st.upgrade()
     article(st, 1)
     st.upgrade()
-    assert st.current_revision() == "0001"
+    assert st.current_revision() == head_revision()
     assert st.get_article("https://example.org/post/1") is not None
     st.close()
 
@@ -68,7 +69,7 @@ def test_upgrade_works_without_alembic_ini_from_any_folder(
     assert not (tmp_path / "alembic.ini").exists()
     st = Store(sqlite_url)
     st.upgrade()
-    assert st.current_revision() == "0001"
+    assert st.current_revision() == head_revision()
     st.close()
 
 
@@ -88,7 +89,7 @@ def test_concurrent_upgrades_from_threads(db_url: str) -> None:
     stores = [Store(db_url) for _ in range(3)]
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda s: s.upgrade(), stores))
-    assert {s.current_revision() for s in stores} == {"0001"}
+    assert {s.current_revision() for s in stores} == {head_revision()}
     for s in stores:
         s.close()
 
@@ -97,13 +98,13 @@ def test_concurrent_upgrades_from_threads(db_url: str) -> None:
 def test_three_replicas_upgrading_together_on_postgres(pg_url: str) -> None:
     """Three processes start at once on an empty database: all succeed, one schema."""
     results = _workers.run(_workers.upgrade, [(pg_url,)] * 3)
-    assert results == ["0001"] * 3
+    assert results == [head_revision()] * 3
     assert _diff(pg_url, Base.metadata) == []
 
 
 def test_three_processes_upgrading_together_on_sqlite(sqlite_url: str) -> None:
     results = _workers.run(_workers.upgrade, [(sqlite_url,)] * 3)
-    assert results == ["0001"] * 3
+    assert results == [head_revision()] * 3
 
 
 def test_postgres_plain_url_uses_psycopg(tmp_path: Path) -> None:
@@ -113,3 +114,71 @@ def test_postgres_plain_url_uses_psycopg(tmp_path: Path) -> None:
     assert "secret" not in repr(st) and "secret" not in st.url
     st.close()
     assert not Store(f"sqlite:///{tmp_path / 'x.db'}").is_postgres
+
+
+def _upgrade_to(st: Store, revision: str) -> None:
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    with st._engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def test_0002_turns_old_dry_runs_into_previewed_and_keeps_real_posts(db_url: str) -> None:
+    """Ledgers before 0002 recorded a dry run as sent with remote id 'dry-run'."""
+    from sqlalchemy import text
+
+    st = Store(db_url)
+    _upgrade_to(st, "0001")
+    with st._engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO articles (id, title, content_hash, first_seen_at, updated_at, edited,"
+            " payload) VALUES ('a', 'A', 'h', :t, :t, false, '{}')"), {"t": "2025-01-01 00:00:00"})
+        for i, (account, remote) in enumerate([("x", "dry-run"), ("fb", "123_456")], start=1):
+            conn.execute(text(
+                "INSERT INTO deliveries (id, article_id, account, platform, status, attempts,"
+                " next_attempt_at, text, payload, remote_id, created_at, updated_at, sent_at)"
+                " VALUES (:i, 'a', :acc, 'twitter', 'sent', 1, :t, 'the text', '{}', :r, :t, :t,"
+                " :t)"), {"i": i, "acc": account, "r": remote, "t": "2025-01-01 00:00:00"})
+    st.upgrade()
+    dry, real = st.get_delivery(1), st.get_delivery(2)
+    assert dry is not None and real is not None
+    assert (dry.status, dry.remote_id, dry.sent_at, dry.text) == ("previewed", None, None,
+                                                                  "the text")
+    assert real.status == "sent" and real.remote_id == "123_456"
+    (event,) = st.history(1)
+    assert (event.kind, event.status, event.actor) == ("migrated", "previewed", "migration 0002")
+    assert st.history(2) == []
+    assert dry.version == real.version == 1
+    st.close()
+
+
+def test_0002_downgrades_cleanly(db_url: str) -> None:
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    st = Store(db_url)
+    st.upgrade()
+    with st._engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+    assert "delivery_events" not in inspect(st._engine).get_table_names()
+    assert "version" not in {c["name"] for c in inspect(st._engine).get_columns("deliveries")}
+    st.upgrade()
+    assert _diff(db_url, Base.metadata) == []
+    st.close()
+
+
+def test_the_status_check_has_the_models_name_and_refuses_unknown_statuses(store: Store) -> None:
+    from sqlalchemy import text
+
+    from .conftest import delivery
+
+    (check,) = inspect(store._engine).get_check_constraints("deliveries")
+    assert check["name"] == "ck_deliveries_status"
+    d = delivery(store)
+    bogus = text("UPDATE deliveries SET status = 'bogus' WHERE id = :i")
+    with pytest.raises(IntegrityError, match=r"ck_deliveries_status|CHECK"), \
+            store._engine.begin() as conn:
+        conn.execute(bogus, {"i": d.id})
