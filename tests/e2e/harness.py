@@ -287,8 +287,8 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
 # --------------------------------------------------------------------------- daemons
 UP_BEFORE_KILL = 1.0
 """Seconds a daemon must have been running (past its "daemon started" line) before the
-harness may kill it: on a busy machine a start takes seconds, and killing a daemon that never
-got to work tests nothing."""
+harness may kill it — or as long as it took to start, if that was longer: on a busy machine
+a start takes seconds, and killing daemons that never get to work tests nothing."""
 
 
 @dataclass
@@ -298,6 +298,7 @@ class Slot:
     starts: int = 0
     log_offset: int = 0
     """Size of its log when the current process started."""
+    spawned_at: float = 0.0
     up_since: float | None = None
     """When the harness first saw the current process's "daemon started" line (monotonic)."""
 
@@ -331,6 +332,7 @@ class Fleet:
             env["BOT_FAILPOINTS"] = self.failpoints
         with open(self.log_path(slot), "ab") as log:
             slot.log_offset, slot.up_since = log.tell(), None
+            slot.spawned_at = time.monotonic()
             slot.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir,
                                          env=env, stdout=subprocess.DEVNULL, stderr=log)
         slot.starts += 1
@@ -344,6 +346,7 @@ class Fleet:
         """Count and restart every daemon that ended on its own."""
         for slot in self.slots:
             if slot.proc is None or slot.proc.poll() is None:
+                self._watch(slot)
                 continue
             code = slot.proc.returncode
             if code == FAILPOINT_EXIT:
@@ -352,16 +355,25 @@ class Fleet:
                 self.tally.other_exits.append((slot.index, code))
             self._start(slot)
 
+    def _watch(self, slot: Slot) -> None:
+        """Note when the slot's daemon logs that it started."""
+        if slot.proc is None or slot.up_since is not None:
+            return
+        with open(self.log_path(slot), "rb") as log:
+            log.seek(slot.log_offset)
+            if b'"daemon started' in log.read():
+                slot.up_since = time.monotonic()
+
     def working(self, slot: Slot) -> bool:
-        """The slot's daemon has been running for ``UP_BEFORE_KILL`` seconds or more."""
+        """The slot's daemon has been running for ``UP_BEFORE_KILL`` seconds, or for as long
+        as it took to start, whichever is longer."""
         if slot.proc is None or slot.proc.poll() is not None:
             return False
+        self._watch(slot)
         if slot.up_since is None:
-            with open(self.log_path(slot), "rb") as log:
-                log.seek(slot.log_offset)
-                if b'"daemon started' in log.read():
-                    slot.up_since = time.monotonic()
-        return slot.up_since is not None and time.monotonic() - slot.up_since >= UP_BEFORE_KILL
+            return False
+        startup = slot.up_since - slot.spawned_at
+        return time.monotonic() - slot.up_since >= max(UP_BEFORE_KILL, startup)
 
     def kill_one(self, rng: random.Random) -> bool:
         """SIGKILL a random working daemon and start it again at once; False when none is
