@@ -75,7 +75,8 @@ def test_a_ghost_behind_130_newer_posts_is_found_not_posted_again(tmp_path: Path
         config = write_config(tmp_path / "bot.yaml", data_dir=tmp_path / "data",
                               database_url=None, feed_url=site.url, fakes=fakes)
         doc = yaml.safe_load(config.read_text(encoding="utf-8"))
-        doc["scheduler"].update(backoff_base_seconds=600, backoff_max_seconds=600,
+        # A's retry waits (full jitter: any delay up to this, ~0 chance of under a minute)
+        doc["scheduler"].update(backoff_base_seconds=10**7, backoff_max_seconds=10**7,
                                 dispatch_interval_seconds=0.05)
         doc["feeds"][0]["backfill"] = NEWER  # the daemon's first poll queues them all
         config.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
