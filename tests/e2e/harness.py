@@ -46,6 +46,8 @@ YT_CREDS = {"client_id": "yt-client-id", "client_secret": "yt-client-secret-0123
             "refresh_token": "yt-refresh-token-0123456789"}
 PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube"}
 """fake name -> the bot's platform name; the account of each is named after the fake."""
+POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$"}
+"""fake name -> the path (regex) of its POST that makes a post."""
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ from bot.store import Store
 from tests.e2e.cli_helpers import bot
 from tests.e2e.harness import (
     PLATFORMS,
+    POST_PATHS,
     FakePlatform,
     FeedSite,
     Fleet,
@@ -34,7 +35,6 @@ from tests.e2e.harness import (
 NEWER = 30
 COLLEAGUES = 100
 LINK = "https://news.example.org/backlog/a"
-POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$"}
 ARTICLE = """Harbour plan approved after a long debate
 
 The council approved the harbour plan on Tuesday after a debate that lasted most of the day.

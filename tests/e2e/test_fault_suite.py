@@ -54,6 +54,7 @@ from bot.store.schema import DaemonLock
 from tests.e2e.harness import (
     FAILPOINT_EXIT,
     PLATFORMS,
+    POST_PATHS,
     ROOT,
     YT_CREDS,
     FakePlatform,
@@ -76,7 +77,8 @@ BATCH = 10
 BACKFILL_AT, BACKFILL = 50, 100
 """After this many articles, this many land at once (a backfill: a backlog of deliveries)."""
 GHOST_BACKLOG, GHOST_BACKLOGS = 120, 2
-"""Posts by others right after each of the first ghosts on each platform."""
+"""Posts by others right after each of the first ghosts on each platform (the 21st to 23rd
+posts are always ghosts, whatever the random faults)."""
 BEHIND = 100
 """Each platform must find at least one post of a retry behind this many newer posts."""
 MIN_KILLS = 20
@@ -326,6 +328,9 @@ def run_fault_suite(tmp_path: Path, request: pytest.FixtureRequest, *, title: st
             fakes[name] = FakePlatform(name, tmp_path, fail_rate=FAIL_RATE, seed=seed + i,
                                        options={"others_after_ghost": GHOST_BACKLOG,
                                                 "ghost_backlogs": GHOST_BACKLOGS})
+            # besides the random ones, a few sure ghosts on every platform: each gets a backlog
+            fakes[name].configure(script=[{"action": "ghost", "method": "POST",
+                                           "path": POST_PATHS[name], "after": 20, "times": 3}])
         site = FeedSite(tmp_path)
         config = write_config(tmp_path / "bot.yaml", data_dir=data_dir, database_url=database_url,
                               feed_url=site.url, fakes=fakes, lease_seconds=LEASE_SECONDS)
