@@ -193,3 +193,50 @@ def auth_facebook(
     values.setdefault("app_id", app_id)
     values.setdefault("app_secret", app_secret)
     _save(ctx, account, values)
+
+
+@auth_app.command("bluesky")
+def auth_bluesky(
+    ctx: typer.Context,
+    account: str = typer.Option("bluesky", "--account", "-a", help="Account name in the config."),
+) -> None:
+    """Sign in with the handle and an app password; stores the password and the session."""
+    from bot.adapters.auth_social import bluesky_sign_in
+
+    base = _account(ctx, account, "bluesky")
+    settings = state(ctx).settings()
+    acc = settings.account(account)
+    if not acc.handle:
+        raise fail(f"account {account!r}: set its handle (e.g. handle: news.example.org) first")
+    creds = settings.creds(account)
+    password = _secret(
+        creds.app_password.get_secret_value() if creds.app_password else None,
+        "App password (Settings → Privacy and security → App passwords)",
+    )
+    values = bluesky_sign_in(acc.handle, password, echo=typer.echo, api_base=base or None,
+                             timeout=settings.http.timeout_seconds)
+    _save(ctx, account, values)
+
+
+@auth_app.command("mastodon")
+def auth_mastodon(
+    ctx: typer.Context,
+    account: str = typer.Option("mastodon", "--account", "-a", help="Account name in the config."),
+) -> None:
+    """Register the app on the account's server, authorise it, store the access token."""
+    from bot.adapters.auth_social import mastodon_authorize
+
+    base = _account(ctx, account, "mastodon")
+    settings = state(ctx).settings()
+    acc = settings.account(account)
+    server = base or acc.server
+    if not server:
+        raise fail(f"account {account!r}: set its server (e.g. server: https://mastodon.social)")
+    creds = settings.creds(account)
+    values = mastodon_authorize(
+        server, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo,
+        client_id=creds.client_id.get_secret_value() if creds.client_id else None,
+        client_secret=creds.client_secret.get_secret_value() if creds.client_secret else None,
+        timeout=settings.http.timeout_seconds, user_agent=settings.http.user_agent,
+    )
+    _save(ctx, account, values)

@@ -81,8 +81,8 @@ def test_youtube_handoff_needs_no_credentials() -> None:
 
 
 def test_unknown_platform_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="mastodon"):
-        adapter_class("mastodon")
+    with pytest.raises(ConfigError, match="myspace"):
+        adapter_class("myspace")
 
 
 def test_facebook_without_page_id_is_a_config_error() -> None:
