@@ -178,8 +178,8 @@ class BlueskyAdapter(Adapter):
                 if since is not None and created is not None and created < since:
                     reached_since = True
             cursor = page.cursor
-            if reached_since or not cursor or not page.records:
-                return None
+            if reached_since or not cursor or len(page.records) < self.lookup_page_size:
+                return None  # the whole window is read
         raise Transient(f"{self.where}: cannot tell whether {link} was posted: read {read} posts "
                         f"in {self.lookup_max_pages} pages (the most a look-up reads) and more "
                         f"remain")

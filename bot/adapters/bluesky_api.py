@@ -107,6 +107,8 @@ class Session:
 
     def _on_change(self, event: SessionEvent, session: SdkSession) -> None:
         register_secrets([session.access_jwt, session.refresh_jwt])
+        if event is SessionEvent.IMPORT:
+            return  # the stored one: nothing new to keep
         self.new_session = self.client.export_session_string()
         register_secrets([self.new_session])
         if event is SessionEvent.REFRESH:
@@ -119,6 +121,8 @@ class Session:
 
     @property
     def did(self) -> str:
+        """The account's DID (signs in first when needed)."""
+        self.sign_in()
         session = self.client._session
         if session is None:
             raise AuthError(f"{self.where}: not signed in")

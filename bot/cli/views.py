@@ -43,6 +43,11 @@ def post_json(p: Post) -> dict[str, Any]:
     }
     if p.thread:
         d["thread"] = p.thread
+    if p.platform in CARD_BUILT_BY_BOT and p.link:
+        d["card"] = {"uri": p.link, "title": p.title, "description": p.description,
+                     "image": p.image}
+    if p.language:
+        d["language"] = p.language
     return d
 
 

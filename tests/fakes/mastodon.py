@@ -285,7 +285,7 @@ class FakeMastodon(FakeServer):
                 self.codes.pop(form.get("code", ""), None) != form.get("client_id"):
             return Reply(400, {"error": "invalid_grant", "error_description": "The provided "
                                "authorization grant is invalid, expired, revoked"})
-        token = f"mastodon-token-{secrets.token_urlsafe(16)}"
+        token = secrets.token_urlsafe(32)
         self.tokens.add(token)
         return Reply(200, {"access_token": token, "token_type": "Bearer",
                            "scope": form.get("scope", app["scopes"]),
