@@ -138,7 +138,8 @@ def test_check_then_post_live_then_nothing_twice(social: Social) -> None:
     assert {n: p["status"] for n, p in posts.items()} == {"bsky": "sent", "masto": "sent"}
     (record,) = social.pds.posts
     (status,) = social.masto.posts
-    assert posts["bsky"]["remote_id"] == record["id"] and posts["masto"]["remote_id"] == status["id"]
+    assert posts["bsky"]["remote_id"] == record["id"]
+    assert posts["masto"]["remote_id"] == status["id"]
     assert record["record"]["text"] == posts["bsky"]["text"]
     card = record["record"]["embed"]["external"]
     assert card["uri"] == social.article_url and "thumb" in card
