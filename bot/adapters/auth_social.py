@@ -12,8 +12,8 @@ import re
 from urllib.parse import urlsplit
 
 from bot.adapters.auth import LOOPBACK_HOSTS, Echo, Prompt
-from bot.adapters.redact import register_secrets, scrub
 from bot.errors import AuthError, Transient
+from bot.logs.redact import register_secrets, scrub
 
 APP_PASSWORD = re.compile(r"^[a-z0-9]{4}(-[a-z0-9]{4}){3}$")
 MASTODON_SCOPES = ["read:accounts", "read:statuses", "write:statuses"]

@@ -30,8 +30,9 @@ from atproto_client.client.session import SessionEvent
 from atproto_client.models.common import XrpcError
 from atproto_client.request import Request
 
-from bot.adapters.redact import register_secrets, scrub
+from bot.adapters.base import int_or_none
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import register_secrets, scrub
 
 log = logging.getLogger("bot.adapters.bluesky")
 
@@ -78,14 +79,9 @@ class RateState:
 
     @classmethod
     def of(cls, headers: Mapping[str, str]) -> RateState:
-        def num(key: str) -> int | None:
-            try:
-                return int(headers[key]) if key in headers else None
-            except ValueError:
-                return None
-
-        reset = num("ratelimit-reset")
-        return cls(limit=num("ratelimit-limit"), remaining=num("ratelimit-remaining"),
+        reset = int_or_none(headers.get("ratelimit-reset"))
+        return cls(limit=int_or_none(headers.get("ratelimit-limit")),
+                   remaining=int_or_none(headers.get("ratelimit-remaining")),
                    reset=float(reset) if reset is not None else None,
                    policy=headers.get("ratelimit-policy"))
 

@@ -25,8 +25,8 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from bot.adapters.redact import scrub
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import scrub
 
 T = TypeVar("T")
 
