@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
+from bot.adapters.lookup import Lookup
 from bot.config import Account, Credentials, Settings
-from bot.errors import AlreadyPosted, ConfigError, Rejected, Transient
+from bot.errors import ConfigError
 from bot.models import Post
 from bot.render.rules import PlatformRules
 
@@ -58,7 +59,6 @@ class BlueskyAdapter(Adapter):
     default_api_base = ENTRYWAY
     lookup_page_size = 100
     """listRecords' largest page (its default is 50)."""
-    lookup_max_pages = 5
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -157,32 +157,30 @@ class BlueskyAdapter(Adapter):
         return Identity(id=str(me.did), name=f"@{me.handle}", detail=how)
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
+        """Reads the repository's posts newest first (``listRecords``), a page of 100 at a
+        time, back to ``since`` (by each record's ``createdAt``)."""
         s = self.session
+        look = Lookup(self, link, since)
         cursor: str | None = None
-        read = 0
-        for _ in range(self.lookup_max_pages):
-            try:
+        with look.reading():
+            while True:
+                look.next_page()
                 page = s.call("reading recent posts", s.client.com.atproto.repo.list_records,
                               {"repo": s.did, "collection": "app.bsky.feed.post",
                                "limit": self.lookup_page_size, "cursor": cursor})
-            except (Rejected, AlreadyPosted) as exc:
-                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-            read += len(page.records)
-            reached_since = False
-            for rec in page.records:
-                value = as_dict(rec.value)
-                if record_mentions(value, link):
-                    return PublishResult(remote_id=rec.uri, url=self._post_url(rec.uri),
-                                         status="sent", detail="found among the account's posts")
-                created = parse_time(value.get("createdAt"))
-                if since is not None and created is not None and created < since:
-                    reached_since = True
-            cursor = page.cursor
-            if reached_since or not cursor or len(page.records) < self.lookup_page_size:
-                return None  # the whole window is read
-        raise Transient(f"{self.where}: cannot tell whether {link} was posted: read {read} posts "
-                        f"in {self.lookup_max_pages} pages (the most a look-up reads) and more "
-                        f"remain")
+                look.read(len(page.records))
+                reached_since = False
+                for index, rec in enumerate(page.records):
+                    value = as_dict(rec.value)
+                    if record_mentions(value, link):
+                        return look.found(PublishResult(
+                            remote_id=rec.uri, url=self._post_url(rec.uri), status="sent",
+                            detail="found among the account's posts"), index)
+                    created = parse_time(value.get("createdAt"))
+                    reached_since |= bool(since and created and created < aware(since))
+                cursor = page.cursor
+                if reached_since or not cursor or len(page.records) < self.lookup_page_size:
+                    return look.absent()  # the whole window is read
 
     def describe(self) -> str:
         return (f"{self.label} account {self.account.name!r}: @{self.handle} via {self.api_base}; "
@@ -212,10 +210,14 @@ def record_mentions(value: dict[str, Any], link: str) -> bool:
 
 
 def parse_time(raw: object) -> datetime | None:
+    """An ISO 8601 time as the APIs write it (``Z`` or an offset; none means UTC)."""
     if not isinstance(raw, str):
         return None
     try:
-        stamp = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return aware(datetime.fromisoformat(raw.replace("Z", "+00:00")))
     except ValueError:
         return None
+
+
+def aware(stamp: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.adapters import server_limits
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
+from bot.adapters.lookup import Lookup
 from bot.config import Account, Credentials, Settings
-from bot.errors import AlreadyPosted, ConfigError, PublishError, Rejected, Transient
+from bot.errors import ConfigError, PublishError, Rejected
 from bot.models import Post
 from bot.render.rules import PlatformRules
 
@@ -55,7 +56,6 @@ class MastodonAdapter(Adapter):
     needs = frozenset({"access_token"})
     lookup_page_size = 40
     """The largest page of ``GET /api/v1/accounts/:id/statuses`` (its default is 20)."""
-    lookup_max_pages = 5
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -171,30 +171,27 @@ class MastodonAdapter(Adapter):
         return Identity(id=str(me["id"]), name=f"@{me['acct']}", detail=detail)
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
-        try:
+        """Reads the account's statuses newest first, 40 at a time (``max_id`` paging),
+        back to ``since``; reblogs are left out (a post of ours is not one)."""
+        look = Lookup(self, link, since)
+        max_id: str | None = None
+        with look.reading():
             if self._account_id is None:
                 self._me()
-            max_id: str | None = None
-            read = 0
-            for _ in range(self.lookup_max_pages):
+            while True:
+                look.next_page()
                 page = self._call("reading recent posts", self.api.account_statuses,
                                   self._account_id, max_id=max_id, limit=self.lookup_page_size,
                                   exclude_reblogs=True)
-                read += len(page)
-                for status in page:
+                look.read(len(page))
+                for index, status in enumerate(page):
                     if status_mentions(status, link):
-                        return PublishResult(remote_id=str(status["id"]),
-                                             url=status.get("url") or status.get("uri"),
-                                             status="sent",
-                                             detail="found among the account's posts")
+                        return look.found(PublishResult(
+                            remote_id=str(status["id"]), url=status.get("url") or status.get("uri"),
+                            status="sent", detail="found among the account's posts"), index)
                 if len(page) < self.lookup_page_size or older_than(page[-1], since):
-                    return None
+                    return look.absent()
                 max_id = str(page[-1]["id"])
-        except (Rejected, AlreadyPosted) as exc:
-            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-        raise Transient(f"{self.where}: cannot tell whether {link} was posted: read {read} posts "
-                        f"in {self.lookup_max_pages} pages (the most a look-up reads) and more "
-                        f"remain")
 
     def describe(self) -> str:
         return (f"{self.label} account {self.account.name!r} on {self.server} via "

@@ -236,7 +236,7 @@ def test_server_errors_and_timeouts_are_transient(pds: FakeBluesky) -> None:
 def test_the_look_up_pages_back_through_the_repository(pds: FakeBluesky) -> None:
     a = adapter(pds)
     sent = a.publish(post())
-    _others(pds, 150)
+    pds.add_others(150)
     since = datetime.now(UTC) - timedelta(minutes=5)
     found = a.find_existing(LINK, since=since)
     assert found is not None and found.remote_id == sent.remote_id
@@ -247,12 +247,12 @@ def test_the_look_up_pages_back_through_the_repository(pds: FakeBluesky) -> None
 
 def test_a_look_up_cut_short_is_transient_never_none(pds: FakeBluesky) -> None:
     a = adapter(pds)
-    _others(pds, 130)
+    pds.add_others(130)
     pds.expect(500, {"error": "InternalServerError", "message": "Internal Server Error"},
                method="GET", path="listRecords$", after=1)
     with pytest.raises(Transient):
         a.find_existing(LINK, since=datetime.now(UTC) - timedelta(minutes=5))
-    _others(pds, 5 * 100)
+    pds.add_others(5 * 100)
     with pytest.raises(Transient, match="cannot tell"):
         a.find_existing(LINK, since=datetime.now(UTC) - timedelta(minutes=5))
 
@@ -260,14 +260,6 @@ def test_a_look_up_cut_short_is_transient_never_none(pds: FakeBluesky) -> None:
 def test_the_look_up_stops_at_since(pds: FakeBluesky) -> None:
     a = adapter(pds)
     a.publish(post())
-    _others(pds, 250)
+    pds.add_others(250)
     assert a.find_existing(LINK, since=datetime.now(UTC) + timedelta(minutes=1)) is None
     assert len(pds.calls("GET", "listRecords$")) == 1  # the first page was already older
-
-
-def _others(fake: FakeBluesky, n: int) -> None:
-    """``n`` newer posts made by hand in the app."""
-    now = time.time()
-    with fake.lock:
-        for _ in range(n):
-            fake.posts.append({**fake.other_post(fake.new_id(), now), "by_others": True})

@@ -184,9 +184,7 @@ def test_the_look_up_pages_with_max_id_and_reads_links_from_the_html(
         server: FakeMastodon, tmp_path: Path) -> None:
     a = adapter(server, tmp_path)
     sent = a.publish(post())
-    now = time.time()
-    for n in range(60):  # the owner wrote 60 statuses since
-        server.posts.append({**server.other_post(n, now), "by_others": True})
+    server.add_others(60)  # the owner wrote 60 statuses since
     since = datetime.now(UTC) - timedelta(minutes=5)
     found = a.find_existing(LINK, since=since)
     assert found is not None and found.remote_id == sent.remote_id
@@ -199,9 +197,7 @@ def test_the_look_up_pages_with_max_id_and_reads_links_from_the_html(
 
 def test_a_look_up_cut_short_is_transient(server: FakeMastodon, tmp_path: Path) -> None:
     a = adapter(server, tmp_path)
-    now = time.time()
-    for n in range(50):
-        server.posts.append({**server.other_post(n, now), "by_others": True})
+    server.add_others(50)
     server.expect(503, "<html>busy</html>", method="GET", path=r"/statuses$", after=1)
     with pytest.raises(Transient):
         a.find_existing(LINK, since=datetime.now(UTC) - timedelta(minutes=5))

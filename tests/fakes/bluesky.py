@@ -302,7 +302,7 @@ class FakeBluesky(FakeServer):
         if cursor:
             items = [p for p in items if (p["rkey"] < cursor if req.q("reverse") != "true"
                                           else p["rkey"] > cursor)]
-        page = self.listed(items[:int(raw)]) if hasattr(self, "listed") else items[:int(raw)]
+        page = self.listed(items[:int(raw)])
         body: dict[str, Any] = {"records": [{"uri": p["id"], "cid": p["cid"],
                                              "value": p["record"]} for p in page]}
         if page:

@@ -234,9 +234,7 @@ class FakeMastodon(FakeServer):
         max_id = req.q("max_id")
         if max_id:
             items = [p for p in items if int(p["id"]) < int(max_id)]
-        page = items[:size]
-        if hasattr(self, "listed"):
-            self.listed(page)
+        page = self.listed(items[:size])
         headers = self.limit_headers()
         if page:
             base = f"{self.url}/api/v1/accounts/{account_id}/statuses"
