@@ -56,6 +56,10 @@ class MastodonAdapter(Adapter):
     needs = frozenset({"access_token"})
     lookup_page_size = 40
     """The largest page of ``GET /api/v1/accounts/:id/statuses`` (its default is 20)."""
+    lookup_max_pages = 13
+    """13 pages of 40: a look-up reads back as far (520 posts) as the platforms that page by
+    100 do in their 5 pages; with 5 pages of 40 a busy account's backlog left it unable to
+    tell (reads cost nothing on Mastodon; 13 calls are far under 300 per 5 minutes)."""
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
