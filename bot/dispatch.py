@@ -39,6 +39,8 @@ from bot.errors import (
 )
 from bot.failpoints import failpoint
 from bot.models import Article, Post
+from bot.previews import hold_before_live
+from bot.waits import log_wait
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter
@@ -76,11 +78,13 @@ class Outcome:
     platform: str
     status: str
     """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain,
-    busy"""
+    busy, held (queued in dry run, now previewed: waiting for a decision)"""
     delivery_id: int | None = None
     url: str | None = None
     remote_id: str | None = None
     error: str | None = None
+    earlier_url: str | None = None
+    """Posted again on purpose (``--force``): the earlier post's URL, kept in its history."""
 
     @property
     def ok(self) -> bool:
@@ -92,18 +96,21 @@ class Outcome:
             "already_sent": "already posted, not sent again",
             "awaiting_human": "waiting for a human to paste it (bot youtube pending)",
             "dry_run": "dry run: nothing sent",
-            "retry": "failed, will retry",
-            "rate_limited": "rate limited, will retry",
+            "retry": "failed for now",
+            "rate_limited": "rate limited",
             "paused": "account paused",
             "dead": "failed for good",
             "uncertain": "uncertain: check the platform",
             "busy": "being sent by another process",
+            "held": "not sent: queued in dry run, waiting for a decision",
         }
         text = words.get(self.status, self.status)
         if self.url:
             text += f" · {self.url}"
         if self.error and not self.ok:
             text += f" · {self.error}"
+        if self.earlier_url:
+            text += f" (posted before: {self.earlier_url}, kept in its history)"
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -113,6 +120,7 @@ class Outcome:
             "url": self.url,
             "remote_id": self.remote_id,
             "error": self.error,
+            "earlier_url": self.earlier_url,
         }
 
 
@@ -162,6 +170,10 @@ def deliver(
             row.id, error="no rendered post stored for this delivery", now=now, owner=owner
         )
         out.status, out.error = "dead", "no rendered post stored"
+        return out
+    held = hold_before_live(settings, store, account, row, post, owner=owner, now=now)
+    if held is not None:  # a sample article, or queued while in dry run: not sent
+        out.status, out.error = held
         return out
     extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
     in_doubt = False
@@ -361,4 +373,6 @@ def dispatch_account(
         if row is None:
             break
         outcomes.append(deliver(settings, store, account, row, owner=owner))
+    if not outcomes:
+        log_wait(store, account, now or utcnow())  # says why queued posts wait, once a change
     return outcomes

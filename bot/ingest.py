@@ -19,6 +19,7 @@ from bot.dispatch import delivery_payload, utcnow
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
+from bot.previews import queued_mode
 
 log = logging.getLogger("bot.ingest")
 
@@ -329,7 +330,7 @@ def _queue(
             platform=acc.platform,
             text=post.text,
             link=post.link,
-            payload=delivery_payload(post, article),
+            payload=queued_mode(delivery_payload(post, article), dry_run=settings.is_dry_run(acc)),
             next_attempt_at=now,
             now=now,
         )

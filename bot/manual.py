@@ -13,6 +13,7 @@ from bot.config import Account, Settings
 from bot.dispatch import Outcome, deliver, delivery_payload, make_owner, open_store, post_of, utcnow
 from bot.errors import ConfigError
 from bot.models import Article, Post
+from bot.previews import decided
 
 if TYPE_CHECKING:
     from bot.pipeline import Prepared
@@ -109,7 +110,10 @@ def _by_hand_one(
     if claimed is None:
         base.status, base.delivery_id = "busy", row.id
         return base
-    return deliver(settings, store, account, claimed, owner=owner)
+    out = deliver(settings, store, account, claimed, owner=owner)
+    if force and row.status in (S.SENT, S.AWAITING_HUMAN):
+        out.earlier_url = row.remote_url  # also in the delivery's history (a `forced` event)
+    return out
 
 
 # --------------------------------------------------------------------------- by hand: retry
@@ -134,5 +138,38 @@ def requeue(settings: Settings, store: Store, delivery_id: int) -> str:
             f"delivery {delivery_id} has no post to send (the article could not be read); "
             "it cannot be retried"
         )
-    store.retry(delivery_id, now=now)
+    store.retry(delivery_id, now=now, payload=decided(row.payload))
     return f"delivery {delivery_id} queued again"
+
+
+# --------------------------------------------------------------------------- by hand: send
+def send_now(settings: Settings, store: Store, delivery_id: int) -> Outcome:
+    """`bot send ID`: send one delivery now from this process (a preview waiting for a
+    decision, a failed, dead, skipped or queued one), whatever the account's window,
+    spacing or cap — as `bot post` does. One attempt: a failure is left to the daemon's
+    retries or to another `bot send`."""
+    from bot.store import DeliveryStatus as S
+
+    row = store.get_delivery(delivery_id)
+    if row is None:
+        raise ConfigError(f"no delivery with id {delivery_id}")
+    account = settings.account(row.account)
+    if not account.enabled:
+        raise ConfigError(f"account {account.name!r} is disabled (enabled: false)")
+    if settings.is_dry_run(account):
+        raise ConfigError(
+            f"account {account.name!r} is in dry run: add its credentials (README, 'Platform "
+            f"setup') before sending delivery {delivery_id}")
+    if row.status in (S.SENT, S.AWAITING_HUMAN):
+        raise ConfigError(f"delivery {delivery_id} is already {row.status}; "
+                          "`bot post ARTICLE --force` posts it again on purpose")
+    if row.status == S.SENDING:
+        raise ConfigError(f"delivery {delivery_id} is being sent right now")
+    requeue(settings, store, delivery_id)
+    claimed = store.claim_specific(delivery_id, owner=make_owner(), now=utcnow(),
+                                   lease_seconds=settings.scheduler.lease_seconds)
+    if claimed is None:
+        return Outcome(account=account.name, platform=account.platform, status="busy",
+                       delivery_id=delivery_id)
+    assert claimed.owner is not None
+    return deliver(settings, store, account, claimed, owner=claimed.owner)

@@ -174,10 +174,15 @@ def dispatch_account_job(
 
 
 def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
-    """Settle deliveries a crash left in 'sending'."""
+    """Settle deliveries a crash left in 'sending'; skip the previews of live accounts past
+    their feed's max age."""
+    from bot.dispatch import utcnow
+    from bot.previews import expire_previews
     from bot.reconcile import reconcile
 
-    return reconcile(settings, store, owner=owner)
+    settled = reconcile(settings, store, owner=owner)
+    expire_previews(settings, store, now=utcnow(), actor=owner)
+    return settled
 
 
 def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:

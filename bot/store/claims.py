@@ -11,17 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.base import check_aware, rowcount, seconds
 from bot.store.history import HistoryMixin
 from bot.store.rows import DeliveryRow
-from bot.store.schema import CAP_STATUSES, DUE_STATUSES, AccountState, Delivery, DeliveryStatus
+from bot.store.schema import DUE_STATUSES, AccountState, Delivery, DeliveryStatus
+from bot.store.waiting import cap_count_query
 
 S = DeliveryStatus
 _DUE = [x.value for x in DUE_STATUSES]
-_CAP = [x.value for x in CAP_STATUSES]
 
 
 class ClaimsMixin(HistoryMixin):
@@ -65,13 +65,7 @@ class ClaimsMixin(HistoryMixin):
                 return None
             if daily_cap is not None:
                 start = day_start if day_start is not None else now - timedelta(days=1)
-                used = s.execute(
-                    select(func.count()).select_from(Delivery).where(
-                        Delivery.account == account,
-                        Delivery.status.in_(_CAP),
-                        func.coalesce(Delivery.sent_at, Delivery.claimed_at) >= start,
-                    )
-                ).scalar_one()
+                used = s.execute(cap_count_query(account, start)).scalar_one()
                 if used >= daily_cap:
                     return None
             d = s.scalars(
