@@ -89,6 +89,7 @@ def _by_hand_one(
         base.url, base.delivery_id = row.remote_url, row.id
         return base
     payload = delivery_payload(post, prepared.article)
+    lease = settings.scheduler.lease_seconds
     if row is None:
         row = store.add_delivery(
             article_id=article_id,
@@ -101,12 +102,11 @@ def _by_hand_one(
             now=now,
         )
         row = row or store.find_delivery(article_id, account.name)
-    elif force or row.status not in (S.SENDING,):
-        store.retry(row.id, now=now, payload=payload, text=post.text, force=force)
-    assert row is not None
-    claimed = store.claim_specific(
-        row.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds
-    )
+        assert row is not None
+        claimed = store.claim_specific(row.id, owner=owner, now=now, lease_seconds=lease)
+    else:  # previewed, failed, queued …: re-opened and claimed at once (no daemon in between)
+        claimed = store.reopen_and_claim(row.id, owner=owner, now=now, lease_seconds=lease,
+                                         force=force, text=post.text, payload=payload)
     if claimed is None:
         base.status, base.delivery_id = "busy", row.id
         return base
@@ -165,11 +165,13 @@ def send_now(settings: Settings, store: Store, delivery_id: int) -> Outcome:
                           "`bot post ARTICLE --force` posts it again on purpose")
     if row.status == S.SENDING:
         raise ConfigError(f"delivery {delivery_id} is being sent right now")
-    requeue(settings, store, delivery_id)
-    claimed = store.claim_specific(delivery_id, owner=make_owner(), now=utcnow(),
-                                   lease_seconds=settings.scheduler.lease_seconds)
+    if post_of(row) is None:  # its template failed at ingest: render it again first
+        requeue(settings, store, delivery_id)
+    owner = make_owner()
+    claimed = store.reopen_and_claim(delivery_id, owner=owner, now=utcnow(),
+                                     lease_seconds=settings.scheduler.lease_seconds,
+                                     payload=decided(row.payload))
     if claimed is None:
         return Outcome(account=account.name, platform=account.platform, status="busy",
                        delivery_id=delivery_id)
-    assert claimed.owner is not None
-    return deliver(settings, store, account, claimed, owner=claimed.owner)
+    return deliver(settings, store, account, claimed, owner=owner)

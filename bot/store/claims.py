@@ -11,17 +11,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.base import check_aware, rowcount, seconds
 from bot.store.history import HistoryMixin
 from bot.store.rows import DeliveryRow
-from bot.store.schema import DUE_STATUSES, AccountState, Delivery, DeliveryStatus
-from bot.store.waiting import cap_count_query
+from bot.store.schema import CAP_STATUSES, DUE_STATUSES, AccountState, Delivery, DeliveryStatus
 
 S = DeliveryStatus
 _DUE = [x.value for x in DUE_STATUSES]
+
+
+def cap_count_query(account: str, since: datetime) -> Any:
+    """SELECT how many posts of ``account`` count against its daily cap since ``since``: sent,
+    in flight or handed to a human (by when they were sent, else claimed)."""
+    return select(func.count()).select_from(Delivery).where(
+        Delivery.account == account,
+        Delivery.status.in_([x.value for x in CAP_STATUSES]),
+        func.coalesce(Delivery.sent_at, Delivery.claimed_at) >= since,
+    )
 
 
 class ClaimsMixin(HistoryMixin):
@@ -97,12 +106,18 @@ class ClaimsMixin(HistoryMixin):
             d = s.get(Delivery, delivery_id, with_for_update=True)
             if d is None or d.status not in _DUE:
                 return None
-            self._claim(s, d, owner, now, lease_seconds)
-            self._insert_ignore(s, AccountState, account=d.account, paused=False)
-            s.execute(update(AccountState).where(AccountState.account == d.account)
-                      .values(last_claim_at=now).execution_options(synchronize_session=False))
-            s.flush()
-            return DeliveryRow.of(d)
+            return self._claim_by_hand(s, d, owner, now, lease_seconds)
+
+    def _claim_by_hand(self, s: Session, d: Delivery, owner: str, now: datetime,
+                       lease_seconds: float) -> DeliveryRow:
+        """Claim ``d`` (locked, due) outside the dispatcher's turn; the account's last claim
+        time moves, so its spacing counts from this post."""
+        self._claim(s, d, owner, now, lease_seconds)
+        self._insert_ignore(s, AccountState, account=d.account, paused=False)
+        s.execute(update(AccountState).where(AccountState.account == d.account)
+                  .values(last_claim_at=now).execution_options(synchronize_session=False))
+        s.flush()
+        return DeliveryRow.of(d)
 
     def stale_sending(self, *, now: datetime, account: str | None = None) -> list[DeliveryRow]:
         """Deliveries left ``sending`` by a sender whose lease ran out (crashed, most likely)."""

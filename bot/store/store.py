@@ -9,7 +9,7 @@ from bot.store.feeds import FeedsMixin
 from bot.store.waiting import WaitingMixin
 
 
-class Store(FeedsMixin, DeliveriesMixin, ClaimsMixin, AccountsMixin, WaitingMixin):
+class Store(FeedsMixin, WaitingMixin, DeliveriesMixin, ClaimsMixin, AccountsMixin):
     """The durable ledger on SQLite (one daemon) or PostgreSQL (several replicas).
 
     ``Store(url)`` takes a SQLAlchemy URL (``sqlite:////abs/path/bot.db``,

@@ -11,26 +11,34 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.store.base import check_aware, rowcount
-from bot.store.history import HistoryMixin
-from bot.store.schema import CAP_STATUSES, Delivery, DeliveryEvent, DeliveryStatus
+from bot.store.claims import ClaimsMixin, cap_count_query
+from bot.store.deliveries import DeliveriesMixin
+from bot.store.rows import DeliveryRow
+from bot.store.schema import Delivery, DeliveryEvent, DeliveryStatus
 
 S = DeliveryStatus
 
 
-def cap_count_query(account: str, since: datetime) -> Any:
-    """SELECT how many posts of ``account`` count against its daily cap since ``since``: sent,
-    in flight or handed to a human (by when they were sent, else claimed)."""
-    return select(func.count()).select_from(Delivery).where(
-        Delivery.account == account,
-        Delivery.status.in_([x.value for x in CAP_STATUSES]),
-        func.coalesce(Delivery.sent_at, Delivery.claimed_at) >= since,
-    )
+class WaitingMixin(DeliveriesMixin, ClaimsMixin):
+    def reopen_and_claim(
+        self, delivery_id: int, *, owner: str, now: datetime, lease_seconds: float,
+        force: bool = False, text: str | None = None, payload: dict[str, Any] | None = None,
+        actor: str | None = None,
+    ) -> DeliveryRow | None:
+        """Re-open a delivery (as :meth:`retry` does, StoreError when it cannot be) and claim
+        it for ``owner`` in the same transaction, so no dispatcher takes it in between
+        (``bot send``, ``bot post`` while a daemon runs). None when it is being sent."""
+        check_aware(now)
+        with self._session(f"re-open and claim delivery {delivery_id}") as s:
+            d = self._locked(s, delivery_id, None, allow_sent=True)
+            if d.status == S.SENDING:
+                return None
+            self._reopen(s, d, now, force=force, text=text, payload=payload, actor=actor)
+            return self._claim_by_hand(s, d, owner, now, lease_seconds)
 
-
-class WaitingMixin(HistoryMixin):
     def cap_used(self, account: str, *, since: datetime) -> int:
         """Posts of ``account`` that count against its daily cap since ``since``."""
         check_aware(since)
