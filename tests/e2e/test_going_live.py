@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import pytest
 import yaml
 
 from tests.adapters.conftest import X_SECRETS
-from tests.e2e.cli_helpers import ROOT, assert_clean_failure, bot
+from tests.e2e.cli_helpers import ROOT, assert_clean_failure, bot, terminate
 from tests.fakes import FakeX
 from tests.fakes.feedserver import FeedServer, Item
 
@@ -106,14 +105,9 @@ class World:
         try:
             yield proc
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise AssertionError("bot run did not stop within 20 s of SIGTERM") from None
-            assert proc.returncode == 0, self.log_lines()[-5:]
+            code = terminate(proc)
+            assert code is not None, "bot run did not stop within 20 s of SIGTERM"
+            assert code == 0, self.log_lines()[-5:]
 
     def wait_counts(self, proc: subprocess.Popen[bytes], expected: dict[str, int], *,
                     account: str = "x", live: bool = False) -> dict[str, Any]:
