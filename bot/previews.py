@@ -105,20 +105,21 @@ def waiting_for_decision(settings: Settings, store: Store, *, limit: int = 10_00
     """Previewed deliveries of every enabled live account, oldest article first."""
     from bot.store import DeliveryStatus
 
+    rows = [row for account in settings.accounts
+            if account.enabled and not settings.is_dry_run(account)
+            for row in store.list_deliveries(status=DeliveryStatus.PREVIEWED,
+                                             account=account.name, limit=limit)]
+    articles = store.get_articles([r.article_id for r in rows])
     out: list[Waiting] = []
-    for account in settings.accounts:
-        if not account.enabled or settings.is_dry_run(account):
-            continue
-        for row in store.list_deliveries(status=DeliveryStatus.PREVIEWED, account=account.name,
-                                         limit=limit):
-            article = store.get_article(row.article_id)
-            born = (article.published_at or article.first_seen_at) if article else None
-            hours = max_age_hours(settings, article.feed if article else None)
-            out.append(Waiting(
-                row=row, title=article.title if article else row.article_id,
-                expires_at=born + timedelta(hours=hours) if born else None,
-                sample=is_sample_link(row.link),
-            ))
+    for row in rows:
+        article = articles.get(row.article_id)
+        born = (article.published_at or article.first_seen_at) if article else None
+        hours = max_age_hours(settings, article.feed if article else None)
+        out.append(Waiting(
+            row=row, title=article.title if article else row.article_id,
+            expires_at=born + timedelta(hours=hours) if born else None,
+            sample=is_sample_link(row.link),
+        ))
     out.sort(key=lambda w: (w.expires_at is None, w.expires_at or w.row.created_at, w.row.id))
     return out
 

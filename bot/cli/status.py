@@ -60,10 +60,10 @@ class _View:
             article = r.payload.get("article") or r.payload.get("rerender") or {}
             if article.get("title"):
                 out[r.article_id] = str(article["title"])
+        found = store.get_articles([r.article_id for r in rows if r.article_id not in out])
         for r in rows:
-            if r.article_id not in out:
-                found = store.get_article(r.article_id)
-                out[r.article_id] = found.title if found else ""
+            out.setdefault(r.article_id, found[r.article_id].title if r.article_id in found
+                           else "")
         return out
 
     def _account(self, store: Store, a: Account) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from bot.store.base import check_aware, rowcount
 from bot.store.claims import ClaimsMixin, cap_count_query
 from bot.store.deliveries import DeliveriesMixin
-from bot.store.rows import DeliveryRow
-from bot.store.schema import Delivery, DeliveryEvent, DeliveryStatus
+from bot.store.rows import ArticleRow, DeliveryRow
+from bot.store.schema import ArticleRecord, Delivery, DeliveryEvent, DeliveryStatus
 
 S = DeliveryStatus
 
@@ -63,6 +63,16 @@ class WaitingMixin(DeliveriesMixin, ClaimsMixin):
             self._record(s, s.get_one(Delivery, delivery_id), "skipped", now, actor=actor,
                          reason=reason)
             return True
+
+    def get_articles(self, article_ids: Collection[str]) -> dict[str, ArticleRow]:
+        """article id -> its row, for the ids in the ledger (one query)."""
+        ids = list(dict.fromkeys(article_ids))
+        out: dict[str, ArticleRow] = {}
+        with self._session("read articles", write=False) as s:
+            for start in range(0, len(ids), 500):  # bounded IN lists
+                q = select(ArticleRecord).where(ArticleRecord.id.in_(ids[start:start + 500]))
+                out.update((r.id, ArticleRow.of(r)) for r in s.scalars(q))
+        return out
 
     def earlier_urls(self, delivery_ids: Collection[int]) -> dict[int, list[str]]:
         """delivery id -> the remote URLs it had before each ``--force`` (oldest first)."""

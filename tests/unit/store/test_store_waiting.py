@@ -68,3 +68,11 @@ def test_cap_used_counts_sent_in_flight_and_handed_off(store: Store) -> None:
     assert store.cap_used("x", since=at(5)) == 2
     assert store.cap_used("x", since=at(20)) == 0
     assert store.cap_used("nobody", since=T0) == 0
+
+
+def test_get_articles_reads_many_at_once(store: Store) -> None:
+    ids = [delivery(store, n).article_id for n in range(1, 4)]
+    got = store.get_articles([*ids, ids[0], "https://example.org/missing"])
+    assert sorted(got) == sorted(ids)
+    assert got[ids[1]].title == "Post 2"
+    assert store.get_articles([]) == {}
