@@ -178,14 +178,14 @@ def dispatch_account_job(
 
 
 def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
-    """Settle deliveries a crash left in 'sending'; skip the previews of live accounts past
-    their feed's max age."""
+    """Settle deliveries a crash left in 'sending'; hold what live accounts queued in dry run
+    and skip their previews past the feed's max age (bot.previews)."""
     from bot.dispatch import utcnow
-    from bot.previews import expire_previews
+    from bot.previews import settle_previews
     from bot.reconcile import reconcile
 
     settled = reconcile(settings, store, owner=owner)
-    expire_previews(settings, store, now=utcnow(), actor=owner)
+    settle_previews(settings, store, now=utcnow(), actor=owner)
     return settled
 
 

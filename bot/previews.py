@@ -7,11 +7,13 @@ handled like a feed's first run, not blasted out:
 * ``previewed`` deliveries stay previewed; ``bot status`` lists them as waiting for a
   decision: ``bot send ID`` posts one now, ``bot retry ID`` queues it (the daemon sends it at
   the account's next slot), ``bot skip ID`` drops it. The daemon skips those whose article is
-  older than its feed's ``max_age_hours`` (:func:`expire_previews`).
+  older than its feed's ``max_age_hours`` (:func:`expire_previews`; both sweeps:
+  :func:`settle_previews`).
 * Deliveries queued while the account was in dry run but not dispatched before it went live
   (a window, spacing or a cap held them, or no daemon ran) carry a mark from ingest
-  (:func:`queued_mode`); their first live claim holds them as previewed instead of sending
-  them (:func:`hold_before_live`).
+  (:func:`queued_mode`); the daemon's sweep holds them as previewed (:func:`hold_queued`,
+  at start and then every reconcile interval), and should a dispatcher claim one first,
+  :func:`hold_before_live` holds it instead of sending it.
 * A bundled sample article (the demo feed) is never sent live, whatever the configuration.
 
 Deliveries queued while the account is live are sent as usual, and ``bot post ARTICLE``
@@ -93,6 +95,10 @@ class Waiting:
     sample: bool
 
 
+def _live(settings: Settings) -> list[Account]:
+    return [a for a in settings.accounts if a.enabled and not settings.is_dry_run(a)]
+
+
 def max_age_hours(settings: Settings, feed: str | None) -> float:
     for f in settings.feeds:
         if f.name == feed:
@@ -105,8 +111,7 @@ def waiting_for_decision(settings: Settings, store: Store, *, limit: int = 10_00
     """Previewed deliveries of every enabled live account, oldest article first."""
     from bot.store import DeliveryStatus
 
-    rows = [row for account in settings.accounts
-            if account.enabled and not settings.is_dry_run(account)
+    rows = [row for account in _live(settings)
             for row in store.list_deliveries(status=DeliveryStatus.PREVIEWED,
                                              account=account.name, limit=limit)]
     articles = store.get_articles([r.article_id for r in rows])
@@ -128,13 +133,41 @@ _SAID: dict[str, int] = {}
 _SAID_LOCK = threading.Lock()
 
 
+def settle_previews(settings: Settings, store: Store, *, now: datetime,
+                    actor: str | None = None) -> tuple[int, int]:
+    """The daemon's sweep for live accounts (at start, then with reconcile): hold what was
+    queued in dry run and not sent yet, skip previews past their feed's max age (and sample
+    articles), and log once per change how many wait. Returns (held, skipped)."""
+    held = hold_queued(settings, store, now=now, actor=actor)
+    return held, expire_previews(settings, store, now=now, actor=actor)
+
+
+def hold_queued(settings: Settings, store: Store, *, now: datetime,
+                actor: str | None = None) -> int:
+    """Deliveries queued while their account was in dry run and still waiting to be sent:
+    previewed now that the account is live, before a dispatcher's turn comes (a claim would
+    also count against the account's spacing). Returns how many were held."""
+    from bot.store import DUE_STATUSES
+
+    held = 0
+    for account in _live(settings):
+        for row in store.list_deliveries(status=DUE_STATUSES, account=account.name,
+                                         limit=100_000):
+            if row.payload.get(QUEUED_IN_DRY_RUN) and store.hold_for_decision(
+                    row.id, now=now, reason=HELD, actor=actor):
+                held += 1
+    if held:
+        log.info("held %d deliveries queued while their account was in dry run: they wait for "
+                 "a decision (`bot status`)", held)
+    return held
+
+
 def expire_previews(settings: Settings, store: Store, *, now: datetime,
                     actor: str | None = None) -> int:
     """Skip the previews of live accounts whose article is past its feed's max age (and the
     sample articles); log once per change how many still wait. Returns how many it skipped."""
     skipped = 0
-    left: dict[str, int] = {a.name: 0 for a in settings.accounts
-                            if a.enabled and not settings.is_dry_run(a)}
+    left: dict[str, int] = {a.name: 0 for a in _live(settings)}
     for w in waiting_for_decision(settings, store):
         reason = None
         if w.sample:

@@ -17,7 +17,13 @@ from bot.store.base import check_aware, rowcount
 from bot.store.claims import ClaimsMixin, cap_count_query
 from bot.store.deliveries import DeliveriesMixin
 from bot.store.rows import ArticleRow, DeliveryRow
-from bot.store.schema import ArticleRecord, Delivery, DeliveryEvent, DeliveryStatus
+from bot.store.schema import (
+    DUE_STATUSES,
+    ArticleRecord,
+    Delivery,
+    DeliveryEvent,
+    DeliveryStatus,
+)
 
 S = DeliveryStatus
 
@@ -49,18 +55,33 @@ class WaitingMixin(DeliveriesMixin, ClaimsMixin):
                        actor: str | None = None) -> bool:
         """previewed -> skipped, only while it is still previewed (a human's `bot send` that
         got there first wins); True when it was skipped."""
+        return self._move(delivery_id, (S.PREVIEWED,), S.SKIPPED, "skipped", now=now,
+                          actor=actor, reason=reason)
+
+    def hold_for_decision(self, delivery_id: int, *, now: datetime, reason: str,
+                          actor: str | None = None) -> bool:
+        """pending/scheduled/failed -> previewed without sending (queued while its account
+        was in dry run, the account is live now), only while nobody claimed it; True when
+        it was held."""
+        return self._move(delivery_id, DUE_STATUSES, S.PREVIEWED, "previewed", now=now,
+                          actor=actor, reason=reason)
+
+    def _move(self, delivery_id: int, from_: Collection[DeliveryStatus], to: DeliveryStatus,
+              kind: str, *, now: datetime, actor: str | None, reason: str) -> bool:
+        """Compare-and-set: ``to`` only while the delivery is in one of ``from_``."""
         check_aware(now)
-        with self._session(f"skip preview {delivery_id}") as s:
+        with self._session(f"move delivery {delivery_id} to {to}") as s:
             stmt = (
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.status == S.PREVIEWED.value)
-                .values(status=S.SKIPPED.value, updated_at=now, owner=None,
-                        lease_expires_at=None, version=Delivery.version + 1)
+                .where(Delivery.id == delivery_id,
+                       Delivery.status.in_([x.value for x in from_]))
+                .values(status=to.value, updated_at=now, owner=None, lease_expires_at=None,
+                        version=Delivery.version + 1)
                 .execution_options(synchronize_session=False)
             )
             if not rowcount(s, stmt):
                 return False
-            self._record(s, s.get_one(Delivery, delivery_id), "skipped", now, actor=actor,
+            self._record(s, s.get_one(Delivery, delivery_id), kind, now, actor=actor,
                          reason=reason)
             return True
 

@@ -20,7 +20,7 @@ from bot.dispatch import delivery_payload, dispatch_account
 from bot.manual import publish_by_hand, send_now
 from bot.models import Article
 from bot.pipeline import prepare_article, select_accounts
-from bot.previews import expire_previews, queued_mode, waiting_for_decision
+from bot.previews import expire_previews, queued_mode, settle_previews, waiting_for_decision
 from bot.store import DeliveryStatus as S
 from bot.store import Store
 from tests.adapters.conftest import X_SECRETS
@@ -37,10 +37,11 @@ def x() -> Iterator[FakeX]:
         yield fake
 
 
-def settings_for(x: FakeX, *, live: bool, max_age_hours: float = 72) -> Settings:
+def settings_for(x: FakeX, *, live: bool, max_age_hours: float = 72,
+                 spacing: float = 0) -> Settings:
     return load_settings(
         accounts=[{"name": "x", "platform": "twitter", "api_base": x.url,
-                   "min_spacing_minutes": 0}],
+                   "min_spacing_minutes": spacing}],
         credentials={"x": X_SECRETS} if live else {},
         feeds=[{"name": "news", "url": "https://news.example.org/feed",
                 "max_age_hours": max_age_hours}],
@@ -188,4 +189,20 @@ def test_send_refuses_what_cannot_be_sent(x: FakeX, store: Store) -> None:
     assert send_now(live, store, row).status == "sent"
     with pytest.raises(ConfigError, match="already sent"):
         send_now(live, store, row)
+    assert len(x.posts) == 1
+
+
+def test_the_sweep_holds_what_was_queued_in_dry_run_before_any_claim(x: FakeX,
+                                                                    store: Store) -> None:
+    dry = settings_for(x, live=False, spacing=30)
+    queued = [queue(store, dry, article(n)) for n in (1, 2)]  # no daemon ran in dry run
+    live = settings_for(x, live=True, spacing=30)
+    assert settle_previews(live, store, now=NOW, actor="sweep") == (2, 0)
+    assert [status(store, i) for i in queued] == [S.PREVIEWED, S.PREVIEWED]
+    assert [e.kind for e in store.history(queued[0])] == ["queued", "previewed"]  # no claim
+    assert settle_previews(live, store, now=NOW) == (0, 0)
+    # holding used no slot: an article queued now that x is live goes at once
+    fresh = queue(store, live, article(3))
+    (out,) = dispatch_account(live, store, live.account("x"), owner="t")
+    assert (out.status, out.delivery_id) == ("sent", fresh)
     assert len(x.posts) == 1

@@ -76,3 +76,14 @@ def test_get_articles_reads_many_at_once(store: Store) -> None:
     assert sorted(got) == sorted(ids)
     assert got[ids[1]].title == "Post 2"
     assert store.get_articles([]) == {}
+
+
+def test_hold_for_decision_only_before_a_claim(store: Store) -> None:
+    first, second = delivery(store, 1).id, delivery(store, 2).id
+    assert store.hold_for_decision(first, now=at(1), reason="queued in dry run", actor="sweep")
+    row = store.get_delivery(first)
+    assert row is not None and row.status == S.PREVIEWED and row.attempts == 0
+    assert store.history(first)[-1].detail == {"reason": "queued in dry run"}
+    assert not store.hold_for_decision(first, now=at(2), reason="again")  # already held
+    assert store.claim_specific(second, owner="w", now=at(1), lease_seconds=60) is not None
+    assert not store.hold_for_decision(second, now=at(2), reason="too late")  # being sent
