@@ -11,7 +11,7 @@ handled like a feed's first run, not blasted out:
   :func:`settle_previews`).
 * Deliveries queued while the account was in dry run but not dispatched before it went live
   (a window, spacing or a cap held them, or no daemon ran) carry a mark from ingest
-  (:func:`queued_mode`); the daemon's sweep holds them as previewed (:func:`hold_queued`,
+  (:func:`queue_marks`); the daemon's sweep holds them as previewed (:func:`hold_queued`,
   at start and then every reconcile interval), and should a dispatcher claim one first,
   :func:`hold_before_live` holds it instead of sending it.
 * A bundled sample article (the demo feed) is never sent live, whatever the configuration.
@@ -44,9 +44,10 @@ DEFAULT_MAX_AGE_HOURS = float(Feed.model_fields["max_age_hours"].default)
 """For a previewed article whose feed is no longer configured."""
 
 
-def queued_mode(payload: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
-    """A new delivery's payload, marked when its account is in dry run."""
-    return {**payload, QUEUED_IN_DRY_RUN: True} if dry_run else payload
+def queue_marks(*, dry_run: bool) -> dict[str, Any]:
+    """What a new delivery's payload keeps beside its post: a mark when its account is in
+    dry run."""
+    return {QUEUED_IN_DRY_RUN: True} if dry_run else {}
 
 
 def decided(payload: dict[str, Any]) -> dict[str, Any] | None:

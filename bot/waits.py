@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.config import Account
-from bot.scheduler.policy import Wait, day_start, next_post
+from bot.policy import Wait, day_start, next_post
 
 if TYPE_CHECKING:
     from bot.store import Store

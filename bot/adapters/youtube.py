@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
-from bot.adapters.redact import scrub
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import scrub
 from bot.models import Post
 from bot.render.rules import PlatformRules
 

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 
 from bot.cli import app, fail, state, views
+from bot.clock import iso, utcnow
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 yt_app = typer.Typer(help="YouTube community posts handed to a human.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(yt_app, name="youtube")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(d: datetime | None) -> str | None:
-    return d.isoformat(timespec="seconds") if d else None
 
 
 @app.command()
@@ -36,10 +28,10 @@ def retry(
     ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain, skipped or previewed in dry run)."""
-    from bot.dispatch import open_store
     from bot.errors import BotError
     from bot.manual import requeue
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import RETRYABLE
 
     if (delivery_id is None) == (not failed):
@@ -74,8 +66,8 @@ def retry(
 @app.command()
 def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Never send this delivery (it stays in the ledger as skipped)."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import SKIPPABLE
 
     store = open_store(state(ctx).settings())
@@ -85,7 +77,7 @@ def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"
             raise fail(f"no delivery with id {delivery_id}")
         if row.status not in (*SKIPPABLE, S.SKIPPED):
             raise fail(f"delivery {delivery_id} is {row.status}; it cannot be skipped")
-        store.skip(delivery_id, now=_now())
+        store.skip(delivery_id, now=utcnow())
         typer.echo(f"delivery {delivery_id} skipped")
     finally:
         store.close()
@@ -95,14 +87,11 @@ def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (the daemon also does this at start-up)."""
     from bot.config import mask_url
-    from bot.store import Store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
+    store = open_store(settings)
     try:
-        store.upgrade()
         typer.echo(f"database {mask_url(settings.db_url)} at revision {store.current_revision()}")
     finally:
         store.close()
@@ -113,8 +102,8 @@ def yt_pending(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="One JSON document.")
 ) -> None:
     """Community posts waiting for a human: text ready to paste, link, image."""
-    from bot.dispatch import open_store, post_of
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store, post_of
 
     store = open_store(state(ctx).settings())
     try:
@@ -131,7 +120,7 @@ def yt_pending(
                 "text": r.text,
                 "link": r.link,
                 "image": p.image if p else None,
-                "since": _iso(r.updated_at),
+                "since": iso(r.updated_at, "seconds"),
             }
         )
     if as_json:
@@ -163,8 +152,8 @@ def yt_done(
     url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL."),
 ) -> None:
     """Record that a human published the community post."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
 
     store = open_store(state(ctx).settings())
     try:
@@ -173,7 +162,7 @@ def yt_done(
             raise fail(f"no delivery with id {delivery_id}")
         if row.status != S.AWAITING_HUMAN:
             raise fail(f"delivery {delivery_id} is {row.status}, not awaiting a human")
-        store.mark_human_done(delivery_id, remote_url=url, now=_now())
+        store.mark_human_done(delivery_id, remote_url=url, now=utcnow())
         typer.echo(f"delivery {delivery_id} recorded as published" + (f": {url}" if url else ""))
     finally:
         store.close()

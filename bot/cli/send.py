@@ -18,8 +18,8 @@ def send(
     One attempt from this process, whatever the account's window, spacing or cap (as
     `bot post` does); a failure is left to the daemon's retries or another `bot send`.
     """
-    from bot.dispatch import open_store
     from bot.manual import send_now
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bot.cli import app, state, views
+from bot.clock import utcnow
 
 if TYPE_CHECKING:
     from bot.config import Account, Settings
@@ -40,7 +41,7 @@ class _View:
         from bot.previews import waiting_for_decision
         from bot.store import DeliveryStatus as S
 
-        self.settings, self.now = settings, datetime.now(UTC)
+        self.settings, self.now = settings, utcnow()
         self.accounts = {a.name: a for a in settings.accounts}
         self.counts = store.counts()
         self.states = store.account_states()
@@ -128,7 +129,7 @@ def status(
 ) -> None:
     """Per account: counts by status (previewed apart from sent), when the next post may go
     and why; previews waiting for a decision, items needing a human, recent deliveries."""
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)

@@ -1,4 +1,4 @@
-"""`bot run` on the embedded defaults: the sample feed is previewed in dry run, once each."""
+"""`bot run` on the embedded defaults: the sample feed is "posted" in dry run, once each."""
 
 from __future__ import annotations
 
@@ -46,12 +46,13 @@ def status(data_dir: Path) -> dict:
 
 
 def wait_for_previewed(data_dir: Path, n: int, timeout: float = 60) -> dict:
+    """Dry-run accounts: each delivery ends previewed (nothing was sent)."""
     deadline = time.monotonic() + timeout
     doc: dict = {}
     while time.monotonic() < deadline:
         doc = status(data_dir)
-        previewed = sum(a["counts"].get("previewed", 0) for a in doc["accounts"])
-        if previewed >= n:
+        done = sum(a["counts"].get("previewed", 0) for a in doc["accounts"])
+        if done >= n:
             return doc
         time.sleep(0.5)
     raise AssertionError(f"only {doc} after {timeout}s")
@@ -77,7 +78,7 @@ def test_sample_feed_is_posted_once_and_restart_posts_nothing(tmp_path: Path) ->
         code, err = stop(proc)
     assert code == 0, err[-2000:]
     for a in doc["accounts"]:
-        assert a["counts"] == {"previewed": SAMPLE_ITEMS}, a  # a dry run sends nothing
+        assert a["counts"] == {"previewed": SAMPLE_ITEMS}, a  # never "sent": nothing left
         assert a["mode"] == "dry run" and a["waiting_for_decision"] == 0
     # the dry-run text was logged: JSON lines, one per post
     lines = [json.loads(ln) for ln in err.splitlines() if ln.startswith("{")]

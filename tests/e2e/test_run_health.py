@@ -3,7 +3,7 @@ and the two log formats.
 
 The daemon runs as a real subprocess on a temporary SQLite ledger, polling a loopback feed
 server; its accounts have no credentials, so they are dry-run and their deliveries end up
-``previewed`` (rendered, nothing sent).
+``sent`` with remote id ``dry-run``.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def test_health_metrics_readiness_and_sigterm(tmp_path: Path,
         wait_for("/healthz", lambda: True if get(f"{base}/healthz") == (200, "ok\n") else None,
                  proc)
 
-        # The feed was polled, both articles (backfill 2) were previewed for both dry-run accounts.
+        # The feed was polled, both articles (backfill 2) were previewed by both dry-run accounts.
         def all_previewed() -> str | None:
             code, text = get(f"{base}/metrics")
             if code != 200:
@@ -171,7 +171,8 @@ def test_health_metrics_readiness_and_sigterm(tmp_path: Path,
         with Store(f"sqlite:///{tmp_path / 'data' / 'bot.db'}") as st:
             rows = st.list_deliveries(limit=10)
         assert len(rows) == 4
-        assert {(str(r.status), r.remote_id) for r in rows} == {("previewed", None)}
+        assert {(str(r.status), r.remote_id, r.sent_at) for r in rows} == {
+            ("previewed", None, None)}
 
         ready = wait_for("/readyz 200",
                          lambda: (lambda r: r if r[0] == 200 else None)(get(f"{base}/readyz")),

@@ -16,13 +16,13 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.demo import SAMPLE_REFUSED
-from bot.dispatch import delivery_payload, dispatch_account
+from bot.dispatch import dispatch_account
 from bot.manual import publish_by_hand, send_now
 from bot.models import Article
 from bot.pipeline import prepare_article, select_accounts
-from bot.previews import expire_previews, queued_mode, settle_previews, waiting_for_decision
+from bot.previews import expire_previews, queue_marks, settle_previews, waiting_for_decision
 from bot.store import DeliveryStatus as S
-from bot.store import Store
+from bot.store import Store, delivery_payload
 from tests.adapters.conftest import X_SECRETS
 from tests.fakes import FakeX
 
@@ -62,7 +62,7 @@ def queue(store: Store, s: Settings, art: Article, *, published: datetime | None
                       content_hash=art.content_hash, published_at=published, payload={}, now=NOW)
     row = store.add_delivery(
         article_id=art.url, account="x", platform="twitter", text=post.text, link=post.link,
-        payload=queued_mode(delivery_payload(post, art), dry_run=s.is_dry_run(s.account("x"))),
+        payload=delivery_payload(post, art) | queue_marks(dry_run=s.is_dry_run(s.account("x"))),
         next_attempt_at=NOW, now=NOW)
     assert row is not None
     return row.id

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.config import Account, PostingWindow
-from bot.scheduler.policy import Wait, next_post
+from bot.policy import Wait, next_post
 from bot.store import Store
 from bot.waits import account_wait, describe, local_time, log_wait
 
