@@ -23,15 +23,15 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.demo import SAMPLE_FEED, is_sample_feed_url
 from bot.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SAMPLE_FEED = PACKAGE_DIR / "data" / "sample-feed.xml"
 DEFAULT_CONFIG_PATH = Path("config/bot.yaml")
 DEFAULT_SECRETS_DIRS = (Path("/run/secrets"),)
 
-Platform = Literal["twitter", "facebook", "youtube"]
-PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube")
+Platform = Literal["twitter", "facebook", "youtube", "bluesky", "mastodon"]
+PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube", "bluesky", "mastodon")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
@@ -47,7 +47,8 @@ class Credentials(_Model):
     consumer_secret: SecretStr | None = None
     access_token: SecretStr | None = None
     access_token_secret: SecretStr | None = None
-    # X / Twitter OAuth 2.0 user token (and refresh), YouTube OAuth client
+    # X / Twitter OAuth 2.0 user token (and refresh), YouTube OAuth client; Mastodon: its
+    # app's client_id/client_secret and its user token in access_token
     bearer_token: SecretStr | None = None
     refresh_token: SecretStr | None = None
     client_id: SecretStr | None = None
@@ -56,6 +57,10 @@ class Credentials(_Model):
     page_token: SecretStr | None = None
     app_id: SecretStr | None = None
     app_secret: SecretStr | None = None
+    # Bluesky: the account's app password, and the session (access and refresh tokens) the
+    # bot keeps and refreshes itself
+    app_password: SecretStr | None = None
+    bsky_session: SecretStr | None = None
     # Webhook for YouTube hand-offs (Slack-compatible URLs embed a secret)
     webhook_url: SecretStr | None = None
 
@@ -107,6 +112,17 @@ class Account(_Model):
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
     mode: Literal["handoff", "comment"] = "handoff"
+    # Bluesky and Mastodon
+    handle: str | None = None
+    """Bluesky: the handle to sign in as (``news.example.org``)."""
+    server: str | None = None
+    """Mastodon: the server's address (required); Bluesky: the PDS (default bsky.social)."""
+    language: str | None = None
+    """Bluesky and Mastodon: the post's language tag; default: the article's language."""
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    """Mastodon: who sees the post."""
+    content_warning: str | None = None
+    """Mastodon: a content warning (spoiler text) shown before each post."""
 
     @field_validator("name")
     @classmethod
@@ -133,11 +149,18 @@ class Account(_Model):
             raise ValueError("Graph API version looks like v26.0")
         return v
 
-    @field_validator("api_base")
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", v):
+            raise ValueError("a language tag looks like en, tr or pt-BR")
+        return v
+
+    @field_validator("api_base", "server")
     @classmethod
     def _base(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://", v):
-            raise ValueError("api_base must be an http(s) URL")
+            raise ValueError("must be an http(s) URL")
         return v.rstrip("/") if v else v
 
     @property
@@ -237,7 +260,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     """A folder whose ``<platform>.j2`` files replace the bundled templates."""
     accounts: list[Account] = Field(default_factory=lambda: default_accounts())
-    feeds: list[Feed] = Field(default_factory=lambda: default_feeds())
+    feeds: list[Feed] = Field(default_factory=list)
+    """No default: the bundled sample feed is a demo, used only when there is no configuration
+    at all (see :func:`load_settings`)."""
     credentials: dict[str, Credentials] = Field(default_factory=dict)
     summary: SummaryConfig = Field(default_factory=SummaryConfig)
     boilerplate: Boilerplate = Field(default_factory=Boilerplate)
@@ -319,7 +344,44 @@ def default_accounts() -> list[Account]:
 
 
 def default_feeds() -> list[Feed]:
+    """The demo: the bundled sample feed (used only with no configuration at all)."""
     return [Feed(name="sample", url=str(SAMPLE_FEED), backfill=10, max_age_hours=24 * 365 * 100)]
+
+
+NO_FEEDS_FIX = (
+    "list your feeds under `feeds:` in the config file (config/bot.yaml or --config; "
+    "`feeds: []` to post only by hand with `bot post`); the bundled sample feed is a demo, "
+    "used only with no configuration and no credentials"
+)
+
+
+def feed_problems(s: Settings) -> list[str]:
+    """The sample feed never reaches a live account: no feeds configured while an account is
+    live is a problem (the sample feed is not a default for real accounts), and so is a
+    configured feed that reads the bundled sample file and is routed to a live account."""
+    live = {a.name for a in s.accounts if a.enabled and not s.is_dry_run(a)}
+    if not live:
+        return []
+    if "feeds" not in s.model_fields_set:
+        return [f"feeds: none configured while {', '.join(sorted(live))} "
+                f"{'is' if len(live) == 1 else 'are'} live: {NO_FEEDS_FIX}"]
+    return [
+        f"feeds.{i}.url: the bundled sample feed is a demo and cannot feed a live account; "
+        "use your own feed's URL"
+        for i, f in enumerate(s.feeds)
+        if is_sample_feed_url(f.url) and (f.accounts is None or live & set(f.accounts))
+    ]
+
+
+def with_demo_feed(s: Settings, config_file: Path | None) -> Settings:
+    """The sample feed when nothing at all is configured (no config file, no accounts or
+    feeds from the environment) and every account is in dry run; otherwise ``s`` as it is."""
+    given = s.model_fields_set
+    if config_file is not None or "feeds" in given or "accounts" in given:
+        return s
+    if any(a.enabled and not s.is_dry_run(a) for a in s.accounts):
+        return s  # feed_problems() refuses this configuration
+    return s.model_copy(update={"feeds": default_feeds()})
 
 
 _YAML_PATH: ContextVar[Path | None] = ContextVar("_YAML_PATH", default=None)
@@ -370,7 +432,7 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
     tokens = settings.token_dir
     if tokens.is_dir() and all(tokens.resolve() != d.resolve() for d in dirs):
         settings = _build(path, [tokens, *dirs], overrides)
-    problems = cross_check(settings)
+    problems = cross_check(settings) + feed_problems(settings)
     if path is not None and raw and settings.database_url is None:
         from bot.config_paths import moved_ledger
 
@@ -378,7 +440,7 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
         problems += [moved] if moved else []
     if problems:
         raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems)
-    return settings
+    return with_demo_feed(settings, path)
 
 
 def _check_yaml(path: Path) -> dict[str, Any] | None:
@@ -440,9 +502,21 @@ def cross_check(s: Settings) -> list[str]:
             problems.append(f"accounts.{i}.template: file not found: {acc.template}")
         if acc.platform == "facebook" and not s.is_dry_run(acc) and not acc.page_id:
             problems.append(f"accounts.{i}.page_id: a live Facebook account needs its Page id")
+        problems += _social_problems(s, i, acc)
     if s.templates_dir is not None and not s.templates_dir.is_dir():
         problems.append(f"templates_dir: folder not found: {s.templates_dir}")
     return problems
+
+
+def _social_problems(s: Settings, i: int, acc: Account) -> list[str]:
+    """What a live Bluesky or Mastodon account cannot do without."""
+    if s.is_dry_run(acc):
+        return []
+    if acc.platform == "mastodon" and not (acc.server or acc.api_base):
+        return [f"accounts.{i}.server: a live Mastodon account needs its server's address"]
+    if acc.platform == "bluesky" and not acc.handle:
+        return [f"accounts.{i}.handle: a live Bluesky account needs its handle"]
+    return []
 
 
 def masked_dump(s: Settings) -> dict[str, Any]:

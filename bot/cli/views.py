@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from bot.dispatch import Outcome
     from bot.models import Article, Post
     from bot.pipeline import Prepared
 
@@ -43,6 +44,11 @@ def post_json(p: Post) -> dict[str, Any]:
     }
     if p.thread:
         d["thread"] = p.thread
+    if p.platform in CARD_BUILT_BY_BOT and p.link:
+        d["card"] = {"uri": p.link, "title": p.title, "description": p.description,
+                     "image": p.image}
+    if p.language:
+        d["language"] = p.language
     return d
 
 
@@ -55,7 +61,11 @@ def show_warnings(warnings: list[str]) -> None:
         sys.stderr.write(f"warning: {w}\n")
 
 
-PLATFORM_LABEL = {"twitter": "X / Twitter", "facebook": "Facebook Page", "youtube": "YouTube"}
+PLATFORM_LABEL = {"twitter": "X / Twitter", "facebook": "Facebook Page", "youtube": "YouTube",
+                  "bluesky": "Bluesky", "mastodon": "Mastodon"}
+UNIT = {"twitter": "weighted chars", "bluesky": "graphemes"}
+CARD_BUILT_BY_BOT = frozenset({"bluesky"})
+"""Platforms whose link card the bot builds itself (shown under the post in a preview)."""
 
 
 def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -> None:
@@ -74,13 +84,16 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
     out.print(Text(f"link: {a.url or '(none)'}", style="dim"))
     for p in prepared.posts:
         ok = "fits" if p.fits else "TOO LONG"
-        unit = "weighted chars" if p.platform == "twitter" else "chars"
+        unit = UNIT.get(p.platform, "chars")
         label = PLATFORM_LABEL.get(p.platform, p.platform)
         title = f"{label} · {p.account} · {p.length}/{p.limit} {unit} · {ok}"
         body = Text(p.text)
         for i, extra in enumerate(p.thread, start=2):
             body.append(f"\n\n── thread post {i} ──\n", style="dim")
             body.append(extra)
+        if p.platform in CARD_BUILT_BY_BOT and p.link:
+            body.append("\n\n── link card ──\n", style="dim")
+            body.append("\n".join(x for x in (p.title, p.description, p.image) if x), style="dim")
         sub = f"link: {p.link}" if p.link else "no link"
         if status and p.account in status:
             sub += f" · {status[p.account]}"
@@ -94,3 +107,34 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
                 border_style="green" if p.fits else "red",
             )
         )
+
+
+def retry_hint(o: Outcome) -> str | None:
+    """What to do about a one-shot send (`bot post`, `bot send`) that did not go: such a
+    command tries once; only the daemon retries by itself."""
+    i = o.delivery_id
+    if i is None or o.ok:
+        return None
+    hints = {
+        "retry": f"this command does not retry: a running daemon (`bot run`) retries delivery "
+                 f"{i} by itself, or try again now with `bot send {i}`",
+        "rate_limited": f"this command does not retry: a running daemon (`bot run`) sends "
+                        f"delivery {i} once the platform's limit resets, or `bot send {i}` then",
+        "paused": f"fix the credentials, then `bot accounts resume {o.account}` and "
+                  f"`bot send {i}`",
+        "dead": f"once the cause is fixed: `bot send {i}` tries again now, `bot retry {i}` "
+                f"queues it for the daemon",
+        "uncertain": f"look on the platform: not there → `bot send {i}` (it looks again "
+                     f"first); there → `bot skip {i}`",
+        "held": f"`bot send {i}` posts it now, `bot skip {i}` drops it",
+    }
+    return hints.get(o.status)
+
+
+def show_outcome_lines(outcomes: list[Outcome]) -> None:
+    """One plain line per result (the post's URL or the error), and how to retry a failure."""
+    for o in outcomes:
+        sys.stdout.write(f"{o.account} ({o.platform}): {o.summary()}\n")
+        hint = retry_hint(o)
+        if hint:
+            sys.stdout.write(f"  → {hint}\n")
