@@ -131,9 +131,13 @@ def _rate_delay(settings: Settings, retry_after: float | None) -> float:
 
 def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
     """What a delivery row keeps: the post exactly as it will be sent, and the article's
-    metadata (its text is left out: the post holds what matters)."""
+    metadata (its text is left out: the post holds what matters; the first 200 characters
+    stand in as the description a link card shows)."""
+    from bot.render.fit import truncate_to
+
+    card = truncate_to(" ".join(article.text[:400].split()), 200, len) or ""  # link card line
     return {"post": post.model_dump(mode="json"),
-            "article": article.model_dump(mode="json", exclude={"text"})}
+            "article": article.model_dump(mode="json", exclude={"text"}) | {"description": card}}
 
 
 def post_of(row: DeliveryRow) -> Post | None:

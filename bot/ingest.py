@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import review
 from bot.config import Account, Feed, Settings, mask_url
 from bot.dispatch import delivery_payload, utcnow
 from bot.errors import BotError
@@ -330,11 +331,13 @@ def _queue(
             text=post.text,
             link=post.link,
             payload=delivery_payload(post, article),
+            status=review.initial_status(acc, feed),
             next_attempt_at=now,
             now=now,
         )
         if row is not None:
             added += 1
+            review.announce(settings, acc, row)
     report.deliveries += added
     if added:
         report.queued += 1

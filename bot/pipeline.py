@@ -185,3 +185,11 @@ def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:
     from bot.accounts import check_accounts
 
     return check_accounts(settings, store)
+
+
+def review_timeouts_job(settings: Settings, store: Store) -> int:
+    """Approve or flag the deliveries whose review waited past its timeout."""
+    from bot.dispatch import utcnow
+    from bot.review import expire_reviews
+
+    return expire_reviews(settings, store, now=utcnow())

@@ -8,6 +8,7 @@ and never stops the scheduler:
   in turn, an exception for one account does not keep the others from sending;
 * ``reconcile``       - stale ``sending`` rows, at start and every ``reconcile_seconds``;
 * ``check_accounts``  - at start and every ``scheduler.account_check_hours``;
+* ``review_timeouts`` - with the reconcile interval, when a review timeout is configured;
 * ``lock_heartbeat``  - SQLite only: keeps the single-daemon lock fresh.
 
 Polls run on their own thread pool, the other jobs on a small "control" pool, so a burst
@@ -78,14 +79,19 @@ class CheckAccountsJob(Protocol):
     def __call__(self, settings: Settings, store: Any, /) -> Any: ...
 
 
+class ReviewTimeoutsJob(Protocol):
+    def __call__(self, settings: Settings, store: Any, /) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Jobs:
-    """The four job functions the daemon calls (the pipeline's by default)."""
+    """The job functions the daemon calls (the pipeline's by default)."""
 
     poll_feed: PollFeedJob
     dispatch_account: DispatchAccountJob
     reconcile: ReconcileJob
     check_accounts: CheckAccountsJob
+    review_timeouts: ReviewTimeoutsJob | None = None
 
     @classmethod
     def from_pipeline(cls) -> Jobs:
@@ -96,6 +102,7 @@ class Jobs:
                 dispatch_account=pipeline.dispatch_account_job,
                 reconcile=pipeline.reconcile_job,
                 check_accounts=pipeline.check_accounts_job,
+                review_timeouts=pipeline.review_timeouts_job,
             )
         except (ImportError, AttributeError) as exc:
             raise ConfigError(f"the pipeline's job functions are not available ({exc})") from exc
@@ -115,6 +122,11 @@ def describe_error(exc: BaseException) -> str:
 
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
+
+
+def _has_review_timeout(s: Settings) -> bool:
+    return any(a.review_timeout_hours for a in s.accounts) or any(
+        f.review_timeout_hours for f in s.feeds)
 
 
 @dataclass
@@ -226,6 +238,10 @@ class Daemon:
         sched.add_job(self._check_accounts, "interval", id="check_accounts", name="check accounts",
                       hours=s.scheduler.account_check_hours, next_run_time=now,
                       misfire_grace_time=3600)
+        if self.jobs.review_timeouts is not None and _has_review_timeout(s):
+            sched.add_job(self._review_timeouts, "interval", id="review_timeouts",
+                          name="review timeouts", seconds=self.reconcile_seconds,
+                          next_run_time=now)
         if self._lock_held:
             sched.add_job(self._heartbeat, "interval", id="lock_heartbeat", name="lock heartbeat",
                           seconds=max(1.0, self.lock_stale_seconds / 4))
@@ -422,6 +438,11 @@ class Daemon:
 
     def _check_accounts(self) -> None:
         self._simple("check_accounts", lambda: self.jobs.check_accounts(self.settings, self.store))
+
+    def _review_timeouts(self) -> None:
+        job = self.jobs.review_timeouts
+        if job is not None:
+            self._simple("review_timeouts", lambda: job(self.settings, self.store))
 
     def _heartbeat(self) -> None:
         if self._stopping or not self._lock_held:
