@@ -45,6 +45,7 @@ class Item:
     image: str | None
     description: str
     site_name: str
+    """Who posts: the publication (``site_name``), as the previews show it."""
     length: int
     limit: int
 
@@ -110,7 +111,7 @@ def item(settings: Settings, row: DeliveryRow) -> Item:
         title=str(article.get("title") or post.get("title") or row.article_id),
         link=row.link, image=article.get("image") or post.get("image"),
         description=str(article.get("description") or ""),
-        site_name=str(article.get("site_name") or settings.site_name),
+        site_name=settings.site_name,
         length=length, limit=rules.max_length,
     )
 
