@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from bot.errors import Refused
 if TYPE_CHECKING:
     from bot.render.rules import PlatformRules
     from bot.store import DeliveryEventRow, DeliveryRow, Store
+    from bot.store.review import QueueRow
 
 
 def utcnow() -> datetime:
@@ -32,14 +34,17 @@ def utcnow() -> datetime:
 
 
 # --------------------------------------------------------------------------- reading
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Item:
-    """One delivery as the desk shows it: the post, its article card and its length."""
+    """One delivery as the desk shows it: the post, its article card and its length.
+    (Not frozen: a page builds a thousand of them, and frozen dataclasses are slow to make.)"""
 
-    row: DeliveryRow
+    row: DeliveryRow | QueueRow
     account: Account | None
     """None when the account is no longer configured."""
     rules: PlatformRules
+    tz: ZoneInfo
+    """The account's clock (UTC when the account is gone)."""
     title: str
     link: str | None
     image: str | None
@@ -61,14 +66,14 @@ class Item:
     def first_line(self) -> str:
         return next((ln.strip() for ln in self.row.text.splitlines() if ln.strip()), "")
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return self.account.tz if self.account is not None else ZoneInfo("UTC")
-
-    @property
+    @cached_property
     def due_local(self) -> datetime:
         """When it becomes due, on the account's clock."""
         return self.row.next_attempt_at.astimezone(self.tz)
+
+    @property
+    def status_label(self) -> str:
+        return str(self.row.status).replace("_", " ")
 
     @property
     def domain(self) -> str:
@@ -88,38 +93,70 @@ class Item:
         }
 
 
-def rules_of(settings: Settings, row: DeliveryRow) -> tuple[Account | None, PlatformRules]:
+class _Accounts:
+    """Each account's settings, rules and clock, looked up once per page."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._seen: dict[tuple[str, str], tuple[Account | None, PlatformRules, ZoneInfo]] = {}
+
+    def of(self, account: str, platform: str) -> tuple[Account | None, PlatformRules, ZoneInfo]:
+        key = (account, platform)
+        if key not in self._seen:
+            from bot.adapters.registry import adapter_class, rules_for
+
+            found = next((a for a in self.settings.accounts if a.name == account), None)
+            if found is None:  # the account was removed from the settings
+                self._seen[key] = (None, adapter_class(platform).rules, ZoneInfo("UTC"))
+            else:
+                self._seen[key] = (found, rules_for(found), found.tz)
+        return self._seen[key]
+
+
+def rules_of(settings: Settings, row: DeliveryRow | QueueRow
+             ) -> tuple[Account | None, PlatformRules]:
     """The delivery's account (None when no longer configured) and its rules."""
-    from bot.adapters.registry import adapter_class, rules_for
-
-    try:
-        account = settings.account(row.account)
-    except Exception:  # ConfigError: the account was removed from the settings
-        return None, adapter_class(row.platform).rules
-    return account, rules_for(account)
+    account, rules, _ = _Accounts(settings).of(row.account, row.platform)
+    return account, rules
 
 
-def item(settings: Settings, row: DeliveryRow) -> Item:
-    account, rules = rules_of(settings, row)
+def item(settings: Settings, row: DeliveryRow, accounts: _Accounts | None = None) -> Item:
+    """A full ledger row as the desk shows it (the card read from its payload)."""
+    account, rules, tz = (accounts or _Accounts(settings)).of(row.account, row.platform)
     post = (row.payload or {}).get("post") or {}
     article = (row.payload or {}).get("article") or {}
     stored = post.get("length")
     length = stored if isinstance(stored, int) and post.get("text") == row.text else (
         rules.measure(row.text))
     return Item(
-        row=row, account=account, rules=rules,
+        row=row, account=account, rules=rules, tz=tz,
         title=str(article.get("title") or post.get("title") or row.article_id),
         link=row.link, image=article.get("image") or post.get("image"),
-        description=str(article.get("description") or ""),
-        site_name=settings.site_name,
+        description=str(article.get("description") or ""), site_name=settings.site_name,
         length=length, limit=rules.max_length,
+    )
+
+
+def _queued(settings: Settings, q: QueueRow, accounts: _Accounts) -> Item:
+    account, rules, tz = accounts.of(q.account, q.platform)
+    return Item(
+        row=q, account=account, rules=rules, tz=tz, title=q.title or q.article_id, link=q.link,
+        image=q.image, description=q.description or "", site_name=settings.site_name,
+        length=q.length if q.length is not None else rules.measure(q.text),
+        limit=rules.max_length,
     )
 
 
 def queue(settings: Settings, store: Store, *, account: str | None = None,
           limit: int = 1000) -> list[Item]:
     """Awaiting review first, then everything still to be sent (soonest first)."""
-    return [item(settings, r) for r in store.queue(account=account, limit=limit)]
+    accounts = _Accounts(settings)
+    return [_queued(settings, q, accounts) for q in store.queue(account=account, limit=limit)]
+
+
+def items(settings: Settings, rows: list[DeliveryRow]) -> list[Item]:
+    accounts = _Accounts(settings)
+    return [item(settings, r, accounts) for r in rows]
 
 
 def show(settings: Settings, store: Store, delivery_id: int
@@ -147,7 +184,7 @@ class Measure:
                 "counting": self.counting, "problem": self.problem}
 
 
-def measure(settings: Settings, row: DeliveryRow, text: str) -> Measure:
+def measure(settings: Settings, row: DeliveryRow | QueueRow, text: str) -> Measure:
     """How the account's platform counts ``text``, and what an edit to it would meet."""
     _, rules = rules_of(settings, row)
     length = rules.measure(text)
@@ -155,7 +192,8 @@ def measure(settings: Settings, row: DeliveryRow, text: str) -> Measure:
                    problem=_problem(row, text, rules, length))
 
 
-def _problem(row: DeliveryRow, text: str, rules: PlatformRules, length: int) -> str | None:
+def _problem(row: DeliveryRow | QueueRow, text: str, rules: PlatformRules, length: int
+             ) -> str | None:
     from bot.adapters.base import text_mentions_link
 
     if not text.strip():

@@ -11,6 +11,7 @@ version, and the decision bumps it for the claim's next look.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,30 @@ EDITABLE = (S.AWAITING_REVIEW, S.PENDING, S.SCHEDULED, S.FAILED, S.PREVIEWED, S.
 RESCHEDULABLE = (S.AWAITING_REVIEW, S.PENDING, S.SCHEDULED, S.FAILED, S.OVER_BUDGET)
 QUEUED = (S.AWAITING_REVIEW, *DUE_STATUSES, S.OVER_BUDGET)
 """What the desk's queue shows: waiting for an editor, then everything still to be sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A delivery as the desk's queue lists it: the row's own fields, and what the card
+    shows read from its payload by the database (no JSON parsed per row here)."""
+
+    id: int
+    article_id: str
+    account: str
+    platform: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    text: str
+    link: str | None
+    version: int
+    last_error: str | None
+    remote_url: str | None
+    title: str | None
+    image: str | None
+    description: str | None
+    length: int | None
+    """The post's length as rendering (or the last edit) measured it."""
 
 
 def compare_version(d: Delivery, version: int | None, action: str) -> None:
@@ -130,18 +155,23 @@ class ReviewMixin(HistoryMixin):
         with self._session("list deliveries awaiting review", write=False) as s:
             return [DeliveryRow.of(r) for r in s.scalars(q)]
 
-    def queue(self, *, account: str | None = None, limit: int = 1000) -> list[DeliveryRow]:
+    def queue(self, *, account: str | None = None, limit: int = 1000) -> list[QueueRow]:
         """What the desk shows: deliveries awaiting review first (oldest first), then
         everything still to be sent, soonest first."""
-        waiting = case((Delivery.status == S.AWAITING_REVIEW.value, 0), else_=1)
-        q = (select(Delivery)
-             .where(Delivery.status.in_([x.value for x in QUEUED]))
-             .order_by(waiting, Delivery.next_attempt_at, Delivery.id)
+        d, post, art = Delivery, Delivery.payload["post"], Delivery.payload["article"]
+        waiting = case((d.status == S.AWAITING_REVIEW.value, 0), else_=1)
+        q = (select(d.id, d.article_id, d.account, d.platform, d.status, d.attempts,
+                    d.next_attempt_at, d.text, d.link, d.version, d.last_error, d.remote_url,
+                    art["title"].as_string(), art["image"].as_string(),
+                    art["description"].as_string(), post["length"].as_integer())
+             .where(d.status.in_([x.value for x in QUEUED]))
+             .order_by(waiting, d.next_attempt_at, d.id)
              .limit(limit))
         if account is not None:
-            q = q.where(Delivery.account == account)
+            q = q.where(d.account == account)
         with self._session("list the queue", write=False) as s:
-            return [DeliveryRow.of(r) for r in s.scalars(q)]
+            return [QueueRow(r[0], r[1], r[2], r[3], S(r[4]), r[5] or 0, r[6], r[7], r[8], r[9],
+                             r[10], r[11], r[12], r[13], r[14], r[15]) for r in s.execute(q)]
 
     def sent_recently(self, *, limit: int = 100, account: str | None = None
                       ) -> list[DeliveryRow]:

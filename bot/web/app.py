@@ -27,7 +27,8 @@ from starlette.staticfiles import StaticFiles
 
 from bot.errors import ConfigError
 from bot.web import actions, pages
-from bot.web.base import STATIC, Desk, csrf_token, make_templates, page, safe_next, user_of
+from bot.web.base import STATIC, Desk, csrf_token, page, safe_next, user_of
+from bot.web.render import make_templates
 from bot.web.security import LoginThrottle, SecurityHeaders, authenticate, csrf_ok, new_token
 
 if TYPE_CHECKING:

@@ -1,9 +1,7 @@
 """What every page of the web desk shares: the desk's state, the signed-in user, rendering.
 
 Templates are Jinja2 with autoescaping on (every text a post, a title or a feed brings is
-shown as text); a platform's preview is the partial ``preview/<platform>.html`` (falling
-back to ``preview/_generic.html``), fed by the account's :class:`PlatformRules`, so a new
-platform needs only its partial.
+shown as text); :mod:`bot.web.render` builds the environment.
 """
 
 from __future__ import annotations
@@ -12,9 +10,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -130,6 +130,21 @@ def guarded(*, editor: bool = False) -> Callable[[Handler], Endpoint]:
 _TOKENS = re.compile(r"(https?://[^\s<>\"]+)|((?<![\w&])#\w+)", re.UNICODE)
 
 
+@lru_cache(maxsize=8192)
+def linkify(text: str) -> Markup:
+    """A post's text as HTML: escaped, its URLs as links shown the way the platforms shorten
+    them, its hashtags marked (cached: the queue shows the same posts again and again)."""
+    out = []
+    for kind, piece in segments(text):
+        if kind == "url":
+            out.append(Markup('<a href="{0}">{1}</a>').format(piece, display_url(piece)))
+        elif kind == "tag":
+            out.append(Markup('<span class="tag">{0}</span>').format(piece))
+        else:
+            out.append(escape(piece))
+    return Markup("").join(out)
+
+
 def segments(text: str) -> list[tuple[str, str]]:
     """``text`` as ("text" | "url" | "tag", piece) runs, for previews that make links."""
     out: list[tuple[str, str]] = []
@@ -157,14 +172,3 @@ def when(t: datetime | None) -> str:
 def local_input(t: datetime) -> str:
     """The value of a ``datetime-local`` input: wall time, to the minute."""
     return t.strftime("%Y-%m-%dT%H:%M")
-
-
-def make_templates() -> Jinja2Templates:
-    import jinja2
-    from starlette.templating import Jinja2Templates
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(segments=segments, display_url=display_url, when=when,
-                       local_input=local_input)
-    return Jinja2Templates(env=env)

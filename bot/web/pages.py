@@ -57,7 +57,7 @@ async def delivery_page(request: Request, user: User) -> Response:
 async def history_page(request: Request, user: User) -> Response:
     d = desk_of(request)
     rows = await run_in_threadpool(d.store.sent_recently, limit=200)
-    items = [ops.item(d.settings, r) for r in rows]
+    items = ops.items(d.settings, rows)
     return page(request, "history.html", {"items": items})
 
 

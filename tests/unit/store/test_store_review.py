@@ -147,3 +147,20 @@ def test_the_queue_lists_review_first_then_soonest(store: Store) -> None:
     assert [r.id for r in store.queue()] == [review.id, soon.id, later.id]
     assert [r.id for r in store.queue(account="x", limit=2)] == [review.id, soon.id]
     assert [r.id for r in store.sent_recently()] == [sent.id]
+
+
+def test_queue_rows_carry_the_card_read_from_the_payload(store: Store) -> None:
+    a = article(store, 1)
+    payload = {"post": {"text": "hello", "length": 42},
+               "article": {"title": "Ferry <b>back</b>", "image": "https://e.org/i.png",
+                           "description": "It sails again."}}
+    d = store.add_delivery(article_id=a.id, account="x", platform="twitter", text="hello",
+                           link=a.url, payload=payload, next_attempt_at=T0, now=T0)
+    bare = delivery(store, 2)  # a payload without a card
+    rows = {r.id: r for r in store.queue()}
+    assert d is not None
+    got = rows[d.id]
+    assert (got.title, got.image, got.description, got.length) == (
+        "Ferry <b>back</b>", "https://e.org/i.png", "It sails again.", 42)
+    assert (got.status, got.version, got.text, got.link) == (S.PENDING, d.version, "hello", a.url)
+    assert (rows[bare.id].title, rows[bare.id].length) == (None, None)
