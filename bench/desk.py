@@ -114,6 +114,7 @@ def measure(deliveries: int = 1000, repeat: int = 20) -> dict[str, Any]:
     from bot.web.render import make_templates
     from bot.web.security import User, hash_password
 
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-desk-") as tmp:
         data = Path(tmp)
         hashed = hash_password(PASSWORD)
@@ -150,7 +151,7 @@ def measure(deliveries: int = 1000, repeat: int = 20) -> dict[str, Any]:
         render_cold = timed(lambda: template.render(ctx), 1, warmup=0)
         render_s = timed(lambda: template.render(ctx), repeat)
         store.close()
-    return {"deliveries": deliveries, "shown": shown, "waiting": waiting,
+    return {"load": load, "deliveries": deliveries, "shown": shown, "waiting": waiting,
             "bytes": len(page.content), "page": page_s, "cold": cold, "query": query_s,
             "items": items_s, "render": render_s, "render_cold": render_cold[0]}
 
@@ -166,7 +167,10 @@ def section(m: dict[str, Any]) -> Section:
                         fmt_ratio(percentile(m["page"], 0.9) / percentile(m["query"], 0.9))))
     sec.rows.append(Row("GET /: the first request after start", fmt_ms(m["cold"]),
                         f"ledger read {fmt_ms(query)}", fmt_ratio(m["cold"] / query)))
+    load = ", ".join(f"{x:.1f}" for x in m["load"])
     sec.notes += [
+        f"Load average (1, 5, 15 min) at start: {load} on {os.cpu_count()} cores; other jobs "
+        "share the machine, so the wall times here move with them (the ratios less so).",
         f"{m['shown']:,} posts on the page ({m['waiting']:,} awaiting review), each previewed "
         f"as its platform shows it with its decision forms; {m['bytes'] / 1024:.0f} KiB of HTML.",
         "`bot web` in its own process (uvicorn), fetched over HTTP on loopback by a signed-in "
