@@ -61,8 +61,8 @@ class DeskServer:
     def _make_server(self) -> uvicorn.Server:
         import uvicorn
 
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off",
-                                server_header=False, timeout_graceful_shutdown=5)
+        config = uvicorn.Config(self.app, log_config=None, log_level="warning", access_log=False,
+                                lifespan="off", server_header=False, timeout_graceful_shutdown=5)
         return uvicorn.Server(config)
 
     def serve_forever(self) -> None:
