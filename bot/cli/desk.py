@@ -48,11 +48,14 @@ def _open(ctx: typer.Context) -> Iterator[tuple[Settings, Store]]:
         store.close()
 
 
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def _line(it: Item) -> list[str]:
-    first = it.first_line
-    return [str(it.id), str(it.row.status), it.due_local.strftime("%Y-%m-%d %H:%M %Z"),
-            it.title[:60], (first[:70] + "…") if len(first) > 70 else first,
-            f"{it.length}/{it.limit}"]
+    status = "review" if it.row.status == "awaiting_review" else str(it.row.status)
+    return [str(it.id), status, it.due_local.strftime("%Y-%m-%d %H:%M %Z"), _cut(it.title, 40),
+            _cut(it.first_line, 60), f"{it.length}/{it.limit}"]
 
 
 @app.command()
