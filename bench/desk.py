@@ -35,10 +35,9 @@ PASSWORD = "benchmark passphrase"
 
 def seed(store: Any, settings: Any, n: int) -> int:
     """``n`` deliveries of rendered posts; returns how many await review."""
-    from bot.dispatch import delivery_payload
     from bot.models import Article
     from bot.pipeline import prepare_article
-    from bot.store import DeliveryStatus
+    from bot.store import DeliveryStatus, delivery_payload
 
     now = datetime.now(UTC)
     made = waiting = 0

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import utcnow
 from bot.config import Account, Settings
 from bot.errors import Refused
 
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from bot.render.rules import PlatformRules
     from bot.store import DeliveryEventRow, DeliveryRow, Store
     from bot.store.review import QueueRow
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- reading

@@ -38,7 +38,7 @@ def actor() -> str:
 
 @contextmanager
 def _open(ctx: typer.Context) -> Iterator[tuple[Settings, Store]]:
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)

@@ -25,7 +25,7 @@ def web(
     """Serve the editor's desk (127.0.0.1:8788 unless configured; see README, "Editor's desk")."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.dispatch import open_store
+    from bot.store import open_store
     from bot.web.server import DeskServer
 
     settings = state(ctx).settings()

@@ -54,7 +54,7 @@ def create_app(settings: Settings, store: Store, *, secret: str | None = None) -
     web = settings.web
     if not web.users and not web.viewers:
         raise ConfigError("the web desk has no user: run `bot web passwd NAME` first")
-    from bot.adapters.redact import register_secrets
+    from bot.logs.redact import register_secrets
 
     key = secret or session_secret(settings)
     register_secrets([key, *(v.get_secret_value() for v in [*web.users.values(),

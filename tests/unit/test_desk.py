@@ -11,11 +11,11 @@ import pytest
 
 from bot import desk
 from bot.config import Settings, load_settings
-from bot.dispatch import delivery_payload, dispatch_account, make_owner
+from bot.dispatch import dispatch_account
 from bot.errors import Conflict, Refused
 from bot.models import Article
 from bot.pipeline import prepare_article
-from bot.store import DeliveryRow, Store
+from bot.store import DeliveryRow, Store, delivery_payload, make_owner
 from bot.store import DeliveryStatus as S
 from tests.adapters.conftest import X_SECRETS
 from tests.fakes import FakeX

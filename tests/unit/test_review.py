@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from bot.config import Account, Feed, Settings, load_settings
-from bot.dispatch import make_owner
 from bot.ingest import poll_feed
 from bot.review import expire_reviews, policy_for
-from bot.store import Store
+from bot.store import Store, make_owner
 from tests.fakes import FakeWebhook
 from tests.fakes.feedserver import FeedServer, Item
 

@@ -13,10 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.config import Settings, load_settings
-from bot.dispatch import delivery_payload
 from bot.models import Article
 from bot.pipeline import prepare_article
-from bot.store import DeliveryRow, DeliveryStatus, Store
+from bot.store import DeliveryRow, DeliveryStatus, Store, delivery_payload
 from bot.web.app import create_app
 from bot.web.security import hash_password
 from tests.adapters.conftest import FB_SECRETS, X_SECRETS

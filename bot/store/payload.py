@@ -1,0 +1,49 @@
+"""What a delivery row keeps: the post exactly as it will be sent, and its article's metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.models import Article, Post
+from bot.store.rows import DeliveryRow
+from bot.store.schema import DeliveryStatus
+
+if TYPE_CHECKING:
+    from bot.config import Account
+    from bot.store.store import Store
+
+
+def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
+    """The payload of a new delivery (the article's text is left out: the post holds what
+    matters; its first 200 characters stand in as the description a link card shows)."""
+    from bot.render.fit import truncate_to
+
+    card = truncate_to(" ".join(article.text[:400].split()), 200, len) or ""
+    return {"post": post.model_dump(mode="json"),
+            "article": article.model_dump(mode="json", exclude={"text"}) | {"description": card}}
+
+
+def post_of(row: DeliveryRow) -> Post | None:
+    """The post stored in a delivery row; None when it has none (it could not be rendered)."""
+    data = (row.payload or {}).get("post")
+    return Post.model_validate(data) if data else None
+
+
+def add_post_delivery(store: Store, *, article_id: str, account: Account, post: Post,
+                      article: Article, now: datetime,
+                      status: DeliveryStatus = DeliveryStatus.PENDING) -> DeliveryRow | None:
+    """Queue ``post`` for ``account``, due at once (``awaiting_review`` when an editor must
+    approve it first); None when the ledger already has a delivery of this article to this
+    account."""
+    return store.add_delivery(
+        article_id=article_id,
+        account=account.name,
+        platform=account.platform,
+        text=post.text,
+        link=post.link,
+        payload=delivery_payload(post, article),
+        status=status,
+        next_attempt_at=now,
+        now=now,
+    )
