@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import desk
+from bot.clock import fixed
 from bot.config import Settings, load_settings
 from bot.dispatch import dispatch_account
 from bot.errors import Conflict, Refused
@@ -146,7 +147,7 @@ def test_approval_keeps_the_accounts_window(store: Store, x: FakeX) -> None:
     row = queued(store, s)
     desk.approve(store, row.id, version=row.version, actor="cli:ann")
     late = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)  # 15:00 in Istanbul: quiet time
-    assert dispatch_account(s, store, s.account("x"), owner="w", now=late) == []
+    assert dispatch_account(s, store, s.account("x"), owner="w", clock=fixed(late)) == []
     again = store.get_delivery(row.id)
     assert again is not None and again.status == S.PENDING and x.posts == []
 
