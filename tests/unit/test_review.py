@@ -51,7 +51,7 @@ def settings_for(url: str, hook: FakeWebhook | None = None, *, feed: dict[str, A
 
 
 def poll(s: Settings, store: Store) -> None:
-    poll_feed(s, store, s.feeds[0], owner=make_owner(), force=True)
+    poll_feed(s, store, s.feeds[0], owner=make_owner(), force=True, now=NOW)
 
 
 def statuses(store: Store) -> dict[str, set[str]]:
