@@ -1,13 +1,14 @@
 """Every benchmark of issue 6, and ``docs/benchmarks.md``: ``python -m bench``.
 
-    python -m bench                          # all seven (about ten minutes)
+    python -m bench                          # all eight (about ten minutes)
     python -m bench --only speed,startup     # some of them
     python -m bench --quick                  # smaller sizes, a rough check in ~2 minutes
 
 Sections: 1 quality (``bench.quality``), 2 speed, 3 feeds (``bench.feeds``), 4 startup,
-5 dispatch, 6 idle, 7 desk (the editor's desk queue page). Quality and feeds run as their
-own processes and leave ``bench/results/quality.md`` / ``feeds.md``; the others run here
-and leave ``bench/results/<name>.md``. The report takes every section from this run, and a section
+5 dispatch, 6 idle, 7 feedparse (``bench.feedparse``), 8 desk (the editor's desk queue
+page). Quality, feeds and feedparse run as their own processes and leave
+``bench/results/quality.md`` / ``feeds.md`` / ``feedparse.md``; the others run here and leave
+``bench/results/<name>.md``. The report takes every section from this run, and a section
 not run this time from its ``bench/results`` file of an earlier run (marked as such).
 """
 
@@ -45,7 +46,8 @@ BENCHES = (
     Bench("startup", 4, "Start-up", "startup.md"),
     Bench("dispatch", 5, "Dispatch under platform limits", "dispatch.md"),
     Bench("idle", 6, "Idle daemon", "idle.md"),
-    Bench("desk", 7, "Editor's desk: the queue page", "desk.md"),
+    Bench("feedparse", 7, "Feed parsers against feedparser", "feedparse.md"),
+    Bench("desk", 8, "Editor's desk: the queue page", "desk.md"),
 )
 KEYS = tuple(b.key for b in BENCHES)
 
@@ -100,6 +102,7 @@ EXTERNAL: dict[str, tuple[str, Callable[[bool], list[str]]]] = {
     "feeds": ("bench.feeds", lambda quick: (
         ["--feeds", "300", "--rounds", "2", "--repeat", "1", "--latency", "0"] if quick
         else [])),
+    "feedparse": ("bench.feedparse", lambda quick: []),
 }
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.errors import AuthError, BotError, ConfigError
-from bot.policy import backoff_delay
+from bot.policy import backoff_delay, lookup_since
 
 if TYPE_CHECKING:
     from bot.adapters.base import PublishResult
@@ -39,7 +39,7 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
     return settled
 
 
-def _look(settings: Settings, row: DeliveryRow) -> PublishResult | None:
+def _look(settings: Settings, store: Store, row: DeliveryRow) -> PublishResult | None:
     """The post of ``row`` on its platform (None: not there). Raises when it cannot tell."""
     from bot.adapters.auth import keep_refreshed
     from bot.adapters.registry import get_adapter
@@ -47,7 +47,11 @@ def _look(settings: Settings, row: DeliveryRow) -> PublishResult | None:
     account = settings.account(row.account)  # ConfigError: no longer configured
     with get_adapter(account, settings) as adapter:
         try:
-            return adapter.find_existing(row.link, since=row.created_at) if row.link else None
+            if not row.link:
+                return None
+            since = lookup_since(store.first_claim_at(row.id), row.created_at,
+                                 settings.scheduler)
+            return adapter.find_existing(row.link, since=since)
         finally:
             keep_refreshed(settings, account.name, adapter)
 
@@ -57,7 +61,7 @@ def _settle(settings: Settings, store: Store, row: DeliveryRow, *, owner: str,
     """Settle one taken-over delivery; False when the platform cannot tell yet."""
     extra = {"account": row.account, "delivery": row.id}
     try:
-        found = _look(settings, row)
+        found = _look(settings, store, row)
     except ConfigError:
         store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
         return False
