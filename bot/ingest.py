@@ -20,6 +20,7 @@ from bot.config import Account, Feed, Settings, mask_url
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
+from bot.previews import queue_marks
 
 log = logging.getLogger("bot.ingest")
 
@@ -370,7 +371,8 @@ def _queue(
         acc = settings.account(post.account)
         row = add_post_delivery(store, article_id=article_id, account=acc, post=post,
                                 article=article, now=now,
-                                status=review.initial_status(acc, feed))
+                                status=review.initial_status(acc, feed),
+                                marks=queue_marks(dry_run=settings.is_dry_run(acc)))
         if row is not None:
             added += 1
             review.announce(settings, acc, row)
