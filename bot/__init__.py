@@ -1,3 +1,4 @@
-"""pubbot: announce published articles on X/Twitter, Facebook Pages and YouTube."""
+"""pubbot: announce published articles on X/Twitter, Facebook Pages, YouTube, Bluesky and
+Mastodon."""
 
 __version__ = "0.1.0"

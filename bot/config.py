@@ -31,8 +31,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CONFIG_PATH = Path("config/bot.yaml")
 DEFAULT_SECRETS_DIRS = (Path("/run/secrets"),)
 
-Platform = Literal["twitter", "facebook", "youtube"]
-PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube")
+Platform = Literal["twitter", "facebook", "youtube", "bluesky", "mastodon"]
+PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube", "bluesky", "mastodon")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
@@ -48,7 +48,8 @@ class Credentials(_Model):
     consumer_secret: SecretStr | None = None
     access_token: SecretStr | None = None
     access_token_secret: SecretStr | None = None
-    # X / Twitter OAuth 2.0 user token (and refresh), YouTube OAuth client
+    # X / Twitter OAuth 2.0 user token (and refresh), YouTube OAuth client; Mastodon: its
+    # app's client_id/client_secret and its user token in access_token
     bearer_token: SecretStr | None = None
     refresh_token: SecretStr | None = None
     client_id: SecretStr | None = None
@@ -57,6 +58,10 @@ class Credentials(_Model):
     page_token: SecretStr | None = None
     app_id: SecretStr | None = None
     app_secret: SecretStr | None = None
+    # Bluesky: the account's app password, and the session (access and refresh tokens) the
+    # bot keeps and refreshes itself
+    app_password: SecretStr | None = None
+    bsky_session: SecretStr | None = None
     # Webhook for YouTube hand-offs (Slack-compatible URLs embed a secret)
     webhook_url: SecretStr | None = None
 
@@ -113,6 +118,17 @@ class Account(_Model):
     """required: every delivery waits as ``awaiting_review`` until an editor approves it."""
     review_timeout_hours: float | None = Field(default=None, gt=0)
     review_on_timeout: Literal["hold", "approve"] = "hold"
+    # Bluesky and Mastodon
+    handle: str | None = None
+    """Bluesky: the handle to sign in as (``news.example.org``)."""
+    server: str | None = None
+    """Mastodon: the server's address (required); Bluesky: the PDS (default bsky.social)."""
+    language: str | None = None
+    """Bluesky and Mastodon: the post's language tag; default: the article's language."""
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    """Mastodon: who sees the post."""
+    content_warning: str | None = None
+    """Mastodon: a content warning (spoiler text) shown before each post."""
 
     @field_validator("name")
     @classmethod
@@ -139,11 +155,18 @@ class Account(_Model):
             raise ValueError("Graph API version looks like v26.0")
         return v
 
-    @field_validator("api_base")
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", v):
+            raise ValueError("a language tag looks like en, tr or pt-BR")
+        return v
+
+    @field_validator("api_base", "server")
     @classmethod
     def _base(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://", v):
-            raise ValueError("api_base must be an http(s) URL")
+            raise ValueError("must be an http(s) URL")
         return v.rstrip("/") if v else v
 
     @property
@@ -505,9 +528,21 @@ def cross_check(s: Settings) -> list[str]:
             problems.append(f"accounts.{i}.template: file not found: {acc.template}")
         if acc.platform == "facebook" and not s.is_dry_run(acc) and not acc.page_id:
             problems.append(f"accounts.{i}.page_id: a live Facebook account needs its Page id")
+        problems += _social_problems(s, i, acc)
     if s.templates_dir is not None and not s.templates_dir.is_dir():
         problems.append(f"templates_dir: folder not found: {s.templates_dir}")
     return problems
+
+
+def _social_problems(s: Settings, i: int, acc: Account) -> list[str]:
+    """What a live Bluesky or Mastodon account cannot do without."""
+    if s.is_dry_run(acc):
+        return []
+    if acc.platform == "mastodon" and not (acc.server or acc.api_base):
+        return [f"accounts.{i}.server: a live Mastodon account needs its server's address"]
+    if acc.platform == "bluesky" and not acc.handle:
+        return [f"accounts.{i}.handle: a live Bluesky account needs its handle"]
+    return []
 
 
 def masked_dump(s: Settings) -> dict[str, Any]:

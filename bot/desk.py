@@ -106,7 +106,7 @@ class _Accounts:
             if found is None:  # the account was removed from the settings
                 self._seen[key] = (None, adapter_class(platform).rules, ZoneInfo("UTC"))
             else:
-                self._seen[key] = (found, rules_for(found), found.tz)
+                self._seen[key] = (found, rules_for(found, self.settings), found.tz)
         return self._seen[key]
 
 

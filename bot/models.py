@@ -69,6 +69,10 @@ class Post(BaseModel):
     limit: int
     fits: bool
     image: str | None = None
+    description: str | None = None
+    """A sentence about the article for a link card the bot builds itself (Bluesky)."""
+    language: str | None = None
+    """The article's language (BCP 47), for platforms that tag posts with one."""
     thread: list[str] = Field(default_factory=list)
     """Follow-up posts (X thread mode), each already fitted; empty for a single post."""
     warnings: list[str] = Field(default_factory=list)

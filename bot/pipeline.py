@@ -115,7 +115,8 @@ def prepare_article(article: Article, settings: Settings, accounts: list[Account
         article = with_language(article)
     templates = templates_for(settings, accounts)
     summary = summary_for(article, settings, accounts)
-    posts = render_posts(article, summary, settings, accounts, templates, rules_of=rules_for)
+    posts = render_posts(article, summary, settings, accounts, templates,
+                         rules_of=lambda account: rules_for(account, settings))
     warnings: list[str] = []
     if not article.url:
         warnings.append("the article has no link: pass --url (a live post will refuse)")

@@ -83,6 +83,12 @@ class Adapter(ABC):
         """The rules for one account: the platform's, with the account's ``max_length``."""
         return cls.rules.limited_to(account.max_length)
 
+    @classmethod
+    def rules_in(cls, account: Account, settings: Settings) -> PlatformRules:
+        """:meth:`rules_for` plus what this installation learned about the account's server
+        (Mastodon: each server's own limits, cached in ``data_dir``). Cheap: no network."""
+        return cls.rules_for(account)
+
     # -- helpers for subclasses --------------------------------------------------------
     @property
     def where(self) -> str:

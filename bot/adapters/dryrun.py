@@ -32,11 +32,11 @@ class DryRunAdapter(Adapter):
     def __init__(self, account: Account, creds: Credentials, settings: Settings,
                  live: type[Adapter]) -> None:
         """``live``: the adapter class this dry run stands in for; its platform, label and
-        rules (the account's, see :meth:`Adapter.rules_for`) shadow the class defaults."""
+        rules (the account's, see :meth:`Adapter.rules_in`) shadow the class defaults."""
         super().__init__(account, creds, settings)
         self.platform = live.platform  # type: ignore[misc]
         self.label = live.label  # type: ignore[misc]
-        self.rules = live.rules_for(account)  # type: ignore[misc]
+        self.rules = live.rules_in(account, settings)  # type: ignore[misc]
 
     def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
         text = would_send(post, self.account)

@@ -14,6 +14,8 @@ ADAPTERS: dict[str, str] = {
     "twitter": "bot.adapters.twitter:TwitterAdapter",
     "facebook": "bot.adapters.facebook:FacebookAdapter",
     "youtube": "bot.adapters.youtube:YouTubeAdapter",
+    "bluesky": "bot.adapters.bluesky:BlueskyAdapter",
+    "mastodon": "bot.adapters.mastodon:MastodonAdapter",
 }
 
 
@@ -31,9 +33,11 @@ def adapter_class(platform: str) -> type[Adapter]:
     return cls
 
 
-def rules_for(account: Account) -> PlatformRules:
-    """The rules ``account``'s posts must follow, from its adapter's declaration."""
-    return adapter_class(account.platform).rules_for(account)
+def rules_for(account: Account, settings: Settings | None = None) -> PlatformRules:
+    """The rules ``account``'s posts must follow, from its adapter's declaration (with
+    ``settings``: and what was learned about its server, see :meth:`Adapter.rules_in`)."""
+    cls = adapter_class(account.platform)
+    return cls.rules_for(account) if settings is None else cls.rules_in(account, settings)
 
 
 def all_rules() -> dict[str, PlatformRules]:

@@ -23,7 +23,7 @@ INTERNAL_ERROR = 70
 
 app = typer.Typer(
     name="bot",
-    help="Announce published articles on X/Twitter, Facebook Pages and YouTube — once, on time.",
+    help="Announce new articles on X, Facebook, YouTube, Bluesky and Mastodon — once, on time.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -96,7 +96,15 @@ def _root(
 
 def _register() -> None:
     from bot.cli import (  # noqa: F401
-        accounts, config_cmd, daemon, desk, ledger, post, send, status, web,
+        accounts,
+        config_cmd,
+        daemon,
+        desk,
+        ledger,
+        post,
+        send,
+        status,
+        web,
     )
 
 

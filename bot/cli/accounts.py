@@ -176,3 +176,42 @@ def auth_facebook(
                                api_base=acc.api_base or None, graph_version=acc.graph_version,
                                echo=typer.echo)
     _save(ctx, account, values, keys)
+
+
+@auth_app.command("bluesky")
+def auth_bluesky(
+    ctx: typer.Context,
+    account: str = typer.Option("bluesky", "--account", "-a", help="Account name in the config."),
+) -> None:
+    """Sign in with the handle and an app password; stores the password and the session."""
+    from bot.adapters.auth_social import bluesky_sign_in
+
+    acc, creds = _auth_account(ctx, account, "bluesky")
+    if not acc.handle:
+        raise fail(f"account {account!r}: set its handle (e.g. handle: news.example.org) first")
+    password = _ask(creds.value("app_password"),
+                    "App password (Settings → Privacy and security → App passwords)")
+    values = bluesky_sign_in(acc.handle, password, echo=typer.echo,
+                             api_base=acc.api_base or None,
+                             timeout=state(ctx).settings().http.timeout_seconds)
+    _save(ctx, account, values, {})
+
+
+@auth_app.command("mastodon")
+def auth_mastodon(
+    ctx: typer.Context,
+    account: str = typer.Option("mastodon", "--account", "-a", help="Account name in the config."),
+) -> None:
+    """Register the app on the account's server, authorise it, store the access token."""
+    from bot.adapters.auth_social import mastodon_authorize
+
+    acc, creds = _auth_account(ctx, account, "mastodon")
+    server = acc.api_base or acc.server
+    if not server:
+        raise fail(f"account {account!r}: set its server (e.g. server: https://mastodon.social)")
+    http = state(ctx).settings().http
+    values = mastodon_authorize(server, prompt=_ask_line, echo=typer.echo,
+                                client_id=creds.value("client_id"),
+                                client_secret=creds.value("client_secret"),
+                                timeout=http.timeout_seconds, user_agent=http.user_agent)
+    _save(ctx, account, values, {})

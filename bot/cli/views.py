@@ -44,6 +44,11 @@ def post_json(p: Post) -> dict[str, Any]:
     }
     if p.thread:
         d["thread"] = p.thread
+    if p.platform in CARD_BUILT_BY_BOT and p.link:
+        d["card"] = {"uri": p.link, "title": p.title, "description": p.description,
+                     "image": p.image}
+    if p.language:
+        d["language"] = p.language
     return d
 
 
@@ -56,7 +61,11 @@ def show_warnings(warnings: list[str]) -> None:
         sys.stderr.write(f"warning: {w}\n")
 
 
-PLATFORM_LABEL = {"twitter": "X / Twitter", "facebook": "Facebook Page", "youtube": "YouTube"}
+PLATFORM_LABEL = {"twitter": "X / Twitter", "facebook": "Facebook Page", "youtube": "YouTube",
+                  "bluesky": "Bluesky", "mastodon": "Mastodon"}
+UNIT = {"twitter": "weighted chars", "bluesky": "graphemes"}
+CARD_BUILT_BY_BOT = frozenset({"bluesky"})
+"""Platforms whose link card the bot builds itself (shown under the post in a preview)."""
 
 
 def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -> None:
@@ -75,13 +84,16 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
     out.print(Text(f"link: {a.url or '(none)'}", style="dim"))
     for p in prepared.posts:
         ok = "fits" if p.fits else "TOO LONG"
-        unit = "weighted chars" if p.platform == "twitter" else "chars"
+        unit = UNIT.get(p.platform, "chars")
         label = PLATFORM_LABEL.get(p.platform, p.platform)
         title = f"{label} · {p.account} · {p.length}/{p.limit} {unit} · {ok}"
         body = Text(p.text)
         for i, extra in enumerate(p.thread, start=2):
             body.append(f"\n\n── thread post {i} ──\n", style="dim")
             body.append(extra)
+        if p.platform in CARD_BUILT_BY_BOT and p.link:
+            body.append("\n\n── link card ──\n", style="dim")
+            body.append("\n".join(x for x in (p.title, p.description, p.image) if x), style="dim")
         sub = f"link: {p.link}" if p.link else "no link"
         if status and p.account in status:
             sub += f" · {status[p.account]}"

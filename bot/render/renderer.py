@@ -123,8 +123,17 @@ def render_post(article: Article, summary: Summary, account: Account, settings: 
         platform=account.platform, account=account.name, text=text,
         title=material.title or None, link=material.link,
         length=length, limit=rules.max_length, fits=length <= rules.max_length,
-        image=article.image, thread=thread, warnings=warnings,
+        image=article.image, description=_card_description(material),
+        language=account.language or article.language, thread=thread, warnings=warnings,
     )
+
+
+def _card_description(material: Material) -> str | None:
+    """A line for a link card under the post: a summary sentence the post's teaser (the
+    hook) does not already say, else the hook; at most 300 characters (what a card shows)."""
+    others = [s for s in material.sentences if s and s != material.hook]
+    text = others[0] if others else material.hook
+    return truncate(text, lambda s: len(s) <= 300) or None
 
 
 def render_posts(article: Article, summary: Summary, settings: Settings,

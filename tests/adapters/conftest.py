@@ -22,6 +22,15 @@ FB_SECRETS = {
     "app_id": "4286319057",
     "app_secret": "fQ3sAS7dZk1Wm9Xv5Lp2Ty",
 }
+BSKY_SECRETS = {
+    "app_password": "kq7v-w2zx-m4np-t8rb",
+    "bsky_session": "Vb2Qx7.Mq:::did:plc:Wq4Zr8Tv:::eyJhY2Nlc3M.Xk2:::eyJyZWZy.Lp9:::Hn7Jc",
+}
+MASTODON_SECRETS = {
+    "access_token": "Zq8Lw3Xv9Rt2-Kp4Mn7Bx-Wd6Hs1",
+    "client_id": "Mc7Qv2Nx8Lz4Rb1Tw",
+    "client_secret": "Hs5Kd9Wq3Zx7Pv2Lm",
+}
 YT_SECRETS = {
     "client_id": "5738-YCidQw9Zr4TvB6",
     "client_secret": "GOCSPX-Yc7Sk2Nf9Wq4Lz1Vb",

@@ -17,7 +17,9 @@ from bot.adapters.twitter import TwitterAdapter
 from bot.config import Account
 from bot.errors import AuthError, ConfigError
 from tests.adapters.conftest import (
+    BSKY_SECRETS,
     FB_SECRETS,
+    MASTODON_SECRETS,
     X_SECRETS,
     YT_SECRETS,
     leaked,
@@ -38,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
         (Account(name="f", platform="facebook", page_id="1"), FB_SECRETS, None, "FacebookAdapter"),
         (Account(name="y", platform="youtube", mode="comment"), YT_SECRETS, None, "YouTubeAdapter"),
         (Account(name="y", platform="youtube", dry_run=False), None, None, "YouTubeAdapter"),
+        (Account(name="b", platform="bluesky", handle="news.example.org"), BSKY_SECRETS, None,
+         "BlueskyAdapter"),
+        (Account(name="b", platform="bluesky"), None, None, "DryRunAdapter"),
+        (Account(name="m", platform="mastodon", server="https://social.example"),
+         MASTODON_SECRETS, None, "MastodonAdapter"),
     ],
 )
 def test_get_adapter_picks_dry_run_or_live(account: Account, creds: dict[str, str] | None,
@@ -57,6 +64,10 @@ def test_get_adapter_picks_dry_run_or_live(account: Account, creds: dict[str, st
          "page_token"),
         (Account(name="yt", platform="youtube", mode="comment"), {"client_id": "c" * 20},
          "client_secret, refresh_token"),
+        (Account(name="b", platform="bluesky", handle="news.example.org"),
+         {"bsky_session": "s" * 20}, "app_password"),
+        (Account(name="m", platform="mastodon", server="https://social.example"),
+         {"client_id": "c" * 20}, "access_token"),
     ],
 )
 def test_missing_credentials_are_named(account: Account, creds: dict[str, str],
@@ -81,8 +92,8 @@ def test_youtube_handoff_needs_no_credentials() -> None:
 
 
 def test_unknown_platform_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="mastodon"):
-        adapter_class("mastodon")
+    with pytest.raises(ConfigError, match="myspace"):
+        adapter_class("myspace")
 
 
 def test_facebook_without_page_id_is_a_config_error() -> None:
@@ -125,6 +136,9 @@ def test_dry_run_for_facebook_sends_only_the_text() -> None:
         (Account(name="fb", platform="facebook", page_id="99"), FB_SECRETS),
         (Account(name="yt", platform="youtube", mode="comment"),
          {**YT_SECRETS, "webhook_url": "https://hooks.example/services/T0/B0/Zx8Kq2Lm5Nv"}),
+        (Account(name="b", platform="bluesky", handle="news.example.org"), BSKY_SECRETS),
+        (Account(name="m", platform="mastodon", server="https://social.example"),
+         MASTODON_SECRETS),
     ],
 )
 def test_describe_masks_every_secret(account: Account, creds: dict[str, str]) -> None:

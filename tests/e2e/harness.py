@@ -44,9 +44,15 @@ FB_PAGE_ID = "1234567890"
 FB_CREDS = {"page_token": "fb-page-token-0123456789"}
 YT_CREDS = {"client_id": "yt-client-id", "client_secret": "yt-client-secret-0123",
             "refresh_token": "yt-refresh-token-0123456789"}
-PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube"}
+BSKY_HANDLE = "news.example.org"
+BSKY_CREDS = {"app_password": "abcd-efgh-ijkl-mnop"}
+MASTODON_CREDS = {"access_token": "mastodon-user-token-0123456789"}
+PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube", "bluesky": "bluesky",
+             "mastodon": "mastodon"}
 """fake name -> the bot's platform name; the account of each is named after the fake."""
-POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$"}
+POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$",
+              "bluesky": r"/xrpc/com\.atproto\.repo\.createRecord$",
+              "mastodon": r"^/api/v1/statuses$"}
 """fake name -> the path (regex) of its POST that makes a post."""
 
 
@@ -101,6 +107,8 @@ class FakePlatform:
         options = dict(options or {})
         if name == "youtube":  # 50 units a comment: the default 10,000 a day is 200 posts
             options.setdefault("quota_per_day", 10_000_000)
+        if name == "mastodon":  # 300 calls per 5 minutes: a run with retries makes more
+            options.setdefault("requests_per_window", 1_000_000)
         for key, value in options.items():
             argv += ["--set", f"{key}={json.dumps(value)}"]
         self._log: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
@@ -155,6 +163,11 @@ def harnessed_fake(platform: str) -> Any:
             if self.platform == "x":  # X's own headers, with a reset seconds away
                 reply.headers.update({"x-rate-limit-remaining": "0",
                                       "x-rate-limit-reset": str(int(time.time() + reset))})
+            elif self.platform == "bluesky":  # the PDS's window, reset seconds away
+                reply.headers["ratelimit-reset"] = str(int(time.time() + reset))
+            elif self.platform == "mastodon":  # an ISO 8601 reset time
+                reply.headers["X-RateLimit-Reset"] = datetime.fromtimestamp(
+                    time.time() + reset, UTC).isoformat()
             elif self.platform == "facebook":  # Meta's usage header, regain time in minutes
                 reply.headers.pop("X-App-Usage", None)
                 reply.headers["X-Business-Use-Case-Usage"] = json.dumps({self.page_id: [{
@@ -249,7 +262,7 @@ def make_article(n: int, run: str, rng: random.Random) -> Any:
 # --------------------------------------------------------------------------- config
 def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_url: str,
                  fakes: dict[str, FakePlatform], lease_seconds: float = 4.0) -> Path:
-    """The daemons' YAML: three live accounts on the fakes, one fast feed, short timings."""
+    """The daemons' YAML: a live account on each fake, one fast feed, short timings."""
     accounts: list[dict[str, Any]] = []
     credentials: dict[str, Any] = {}
     for name, fake in fakes.items():
@@ -261,6 +274,12 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
         elif name == "youtube":
             acc.update(mode="comment")
             credentials[name] = YT_CREDS
+        elif name == "bluesky":
+            acc["handle"] = BSKY_HANDLE
+            credentials[name] = BSKY_CREDS
+        elif name == "mastodon":
+            acc.update(server=acc.pop("api_base"))
+            credentials[name] = MASTODON_CREDS
         else:
             credentials[name] = X_CREDS
         accounts.append(acc)
@@ -499,8 +518,9 @@ def bot_status(config: Path, workdir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] != "fake":
-        print("usage: python -m tests.e2e.harness fake --platform x|facebook|youtube [serve "
-              "options of python -m tests.fakes]", file=sys.stderr)
+        print("usage: python -m tests.e2e.harness fake --platform "
+              "x|facebook|youtube|bluesky|mastodon [serve options of python -m tests.fakes]",
+              file=sys.stderr)
         return 2
     from tests.fakes import __main__ as fakes_main
 

@@ -30,8 +30,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "fb": ("page_token", "app_id", "app_secret"),
     "fb_down": ("page_token", "app_id", "app_secret"),
     "yt": ("client_id", "client_secret", "refresh_token"),
+    "bsky": ("app_password", "bsky_session"),
+    "masto": ("access_token", "client_id", "client_secret"),
 }
-IN_SECRETS_DIR = ("fb", "yt")
+IN_SECRETS_DIR = ("fb", "yt", "masto")
 """Accounts whose credentials are files in a secrets directory; the rest come from env."""
 
 SECRETS: dict[str, dict[str, str]] = {acc: {k: sentinel() for k in keys}

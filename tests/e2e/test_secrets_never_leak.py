@@ -3,7 +3,9 @@
 Every credential key of every platform gets a long random sentinel (see
 ``secrets_helpers``): an X account on OAuth 1.0a and one on OAuth 2.0 (with a refresh),
 a Facebook Page, a Facebook Page whose API host is unreachable, a YouTube channel in
-comment mode, and a YouTube hand-off account whose webhook URL has a secret path. Some
+comment mode, a YouTube hand-off account whose webhook URL has a secret path, a Bluesky
+account (whose stored session is unreadable, so it signs in with the app password) and a
+Mastodon account. Some
 come in as ``BOT_CREDENTIALS__<ACCOUNT>__<KEY>`` variables, some as files in a secrets
 directory. The fake platforms accept them, then fail on purpose (401, 403, 429, 500, an
 unreachable host, a refused refresh, a failing webhook).
@@ -48,7 +50,7 @@ from tests.e2e.secrets_helpers import (
     leaks,
     write_secrets_dir,
 )
-from tests.fakes import FakeFacebook, FakeWebhook, FakeX, FakeYouTube
+from tests.fakes import FakeBluesky, FakeFacebook, FakeMastodon, FakeWebhook, FakeX, FakeYouTube
 from tests.fakes.facebook import graph_error
 from tests.fakes.feedserver import FeedServer, Item
 
@@ -77,6 +79,8 @@ class World:
     fb: Any
     yt: Any
     hook: Any
+    bsky: Any
+    masto: Any
     feeds: FeedServer
     root: Path
     config: Path
@@ -104,12 +108,19 @@ class World:
         self.fb.expect(echo.status, echo.body, method="POST", path="/feed$", times=50)
         self.yt.comments_disabled = True  # 403 commentsDisabled: refused for good
         self.hook.expect(500, "internal_error", method="POST", times=50)
+        self.bsky.expect(500, {"error": "InternalServerError", "message": "Internal Server "
+                                                                          "Error"},
+                         method="POST", path="createRecord$", times=50)
+        self.masto.expect(422, {"error": "Validation failed: Text character limit of 500 "
+                                         "exceeded"}, method="POST", path="/statuses$", times=50)
 
     def fail_checks(self) -> None:
         self.fx.expect(401, FakeX.problem(401, "Unauthorized", "Unauthorized"), method="GET",
                        path="/2/users/me$", times=50)
         self.fb.token_invalid_subcode = 460  # the password of the Page's admin changed
         self.yt.revoke()
+        self.bsky.revoke()
+        self.masto.revoke()
 
 
 @pytest.fixture
@@ -121,6 +132,8 @@ def world(tmp_path: Path) -> Iterator[World]:
             FakeFacebook(page_id=PAGE_ID, **fb) as ffb, \
             FakeYouTube(**yt) as fyt, \
             FakeWebhook(path=f"/services/T0001/B0001/{WEBHOOK_PATH_SECRET}") as hook, \
+            FakeBluesky(app_password=SECRETS["bsky"]["app_password"]) as fbs, \
+            FakeMastodon(access_token=SECRETS["masto"]["access_token"]) as fma, \
             FeedServer() as feeds:
         feeds.add_feed("news", [
             Item(f"Trees for the river, part {n}", link=f"https://news.example.org/trees-{n}",
@@ -145,6 +158,9 @@ def world(tmp_path: Path) -> Iterator[World]:
                 {"name": "yt", "platform": "youtube", "mode": "comment", "api_base": fyt.url,
                  **live},
                 {"name": "yt_hand", "platform": "youtube", "mode": "handoff", **live},
+                {"name": "bsky", "platform": "bluesky", "handle": fbs.handle,
+                 "api_base": fbs.url, **live},
+                {"name": "masto", "platform": "mastodon", "server": fma.url, **live},
             ],
             "feeds": [
                 {"name": "news", "url": feeds.url("/news.xml"), "backfill": 5,
@@ -156,7 +172,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         config.write_text(yaml.safe_dump(cfg), encoding="utf-8")
         secrets_dir = write_secrets_dir(tmp_path / "secrets")
         env = env_for(hook.hook_url, secrets_dir)
-        yield World(fx, fx2, ffb, fyt, hook, feeds, tmp_path, config, env)
+        yield World(fx, fx2, ffb, fyt, hook, fbs, fma, feeds, tmp_path, config, env)
 
 
 def assert_no_leaks(seen: Seen) -> None:
@@ -212,12 +228,14 @@ def test_in_process_paths_at_debug(world: World, monkeypatch: pytest.MonkeyPatch
         for o in outcomes:
             first.setdefault(o.account, o.status)
         assert first == {"x": "paused", "x2": "rate_limited", "fb": "retry", "fb_down": "retry",
-                         "yt": "dead", "yt_hand": "awaiting_human"}
+                         "yt": "dead", "yt_hand": "awaiting_human", "bsky": "retry",
+                         "masto": "dead"}
         assert [o.status for o in outcomes if o.account == "fb"] == ["retry", "paused"]
         seen.add("outcomes", [(o.error, o.summary(), o.as_json()) for o in outcomes])
         world.fail_checks()
         checks = check_accounts(settings, store)
-        assert not any(c.ok for c in checks if c.account in ("x", "fb", "fb_down", "yt"))
+        assert not any(c.ok for c in checks
+                       if c.account in ("x", "fb", "fb_down", "yt", "bsky", "masto"))
         seen.add("accounts check", [(c.error, c.warning, c.identity) for c in checks])
         for acc in settings.accounts:
             adapter = get_adapter(acc, settings)

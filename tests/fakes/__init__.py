@@ -1,6 +1,7 @@
 """Fake servers on 127.0.0.1 for the adapters and the end-to-end suite.
 
-``from tests.fakes import FakeX, FakeFacebook, FakeYouTube, FakeWebhook``; each is a
+``from tests.fakes import FakeX, FakeFacebook, FakeYouTube, FakeBluesky, FakeMastodon,
+FakeWebhook``; each is a
 context manager exposing ``.url``, ``.requests`` and ``.posts``. Run one as a process with
 ``python -m tests.fakes serve --platform x --port 0`` (see ``tests/fakes/__main__.py``).
 """
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FAKES", "FakeFacebook", "FakeWebhook", "FakeX", "FakeYouTube", "fake_class"]
+__all__ = ["FAKES", "FakeBluesky", "FakeFacebook", "FakeMastodon", "FakeWebhook", "FakeX",
+           "FakeYouTube", "fake_class"]
 
 FAKES: dict[str, str] = {
     "x": "tests.fakes.x:FakeX",
     "twitter": "tests.fakes.x:FakeX",
     "facebook": "tests.fakes.facebook:FakeFacebook",
     "youtube": "tests.fakes.youtube:FakeYouTube",
+    "bluesky": "tests.fakes.bluesky:FakeBluesky",
+    "mastodon": "tests.fakes.mastodon:FakeMastodon",
     "webhook": "tests.fakes.webhook:FakeWebhook",
 }
 

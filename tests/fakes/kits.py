@@ -10,8 +10,10 @@ its kit; an adapter without a kit fails there until one is added to :data:`KITS`
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.adapters.base import Adapter
@@ -20,6 +22,10 @@ from bot.config import Account, Credentials, Http, Settings
 from bot.models import Post
 from tests.fakes import fake_class
 from tests.fakes.base import FakeServer
+
+_DATA = tempfile.TemporaryDirectory(prefix="pubbot-kits-")
+"""The kits' ``data_dir`` (adapters may cache what they learn there: Mastodon's limits),
+removed when the test run ends."""
 
 
 def script_429(fake: FakeServer) -> None:
@@ -64,7 +70,7 @@ class FakeKit:
     def settings(self, fake: FakeServer, *, timeout: float = 2.0) -> Settings:
         acc = self.account(fake)
         return Settings(accounts=[acc], credentials={acc.name: Credentials(**self.creds)},
-                        feeds=[], http=Http(timeout_seconds=timeout))
+                        feeds=[], http=Http(timeout_seconds=timeout), data_dir=Path(_DATA.name))
 
     def adapter(self, fake: FakeServer, *, timeout: float = 2.0) -> Adapter:
         settings = self.settings(fake, timeout=timeout)
@@ -100,6 +106,10 @@ def _fb_refuse(fake: Any) -> None:
     fake.token_invalid_subcode = 460  # the admin changed their password
 
 
+BSKY_CREDS = {"app_password": "kq7v-w2zx-m4np-t8rb"}
+MASTODON_CREDS = {"access_token": "kit-mastodon-token-Zq8Lw3Xv9Rt2"}
+
+
 def _yt_use_up_quota(fake: Any) -> None:
     fake.quota_per_day = fake.units_used  # the day's 10,000 units are gone
 
@@ -120,6 +130,21 @@ KITS: dict[str, FakeKit] = {
         post_path=r"/commentThreads$", list_path=r"/commentThreads$",
         refuse_tokens=lambda fake: fake.revoke(), account_options={"mode": "comment"},
         duplicates=False, rate_limit=_yt_use_up_quota,
+    ),
+    # Bluesky has no duplicate check; Mastodon's Idempotency-Key hands back the first status
+    # (a success, not a "duplicate" answer): for both the look-up is what guards a resend
+    "bluesky": FakeKit(
+        platform="bluesky", fake="bluesky", fake_options=dict(BSKY_CREDS),
+        creds=BSKY_CREDS, post_path=r"/xrpc/com\.atproto\.repo\.createRecord$",
+        list_path=r"/xrpc/com\.atproto\.repo\.listRecords$",
+        refuse_tokens=lambda fake: fake.revoke(), account_options={"handle": "news.example.org"},
+        duplicates=False,
+    ),
+    "mastodon": FakeKit(
+        platform="mastodon", fake="mastodon", fake_options=dict(MASTODON_CREDS),
+        creds=MASTODON_CREDS, post_path=r"^/api/v1/statuses$",
+        list_path=r"^/api/v1/accounts/\d+/statuses$", refuse_tokens=lambda fake: fake.revoke(),
+        duplicates=False,
     ),
 }
 """One kit per adapter in the registry, under the registry's name."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.config import load_settings, masked_dump
+from bot.config import PLATFORMS, load_settings, masked_dump
 from bot.errors import ConfigError
 
 
@@ -127,7 +128,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_example_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[3]
     s = load_settings(root / "config" / "bot.example.yaml")
-    assert {a.platform for a in s.accounts} == {"twitter", "facebook", "youtube"}
+    assert {a.platform for a in s.accounts} == set(PLATFORMS)
 
 
 def test_tokens_written_by_bot_auth_are_read_back(tmp_path: Path,
@@ -145,3 +146,30 @@ def test_yaml_whose_top_level_is_not_a_mapping(tmp_path: Path) -> None:
     cfg = write(tmp_path / "list.yaml", "- a\n- b\n")
     with pytest.raises(ConfigError, match="top level must be a mapping"):
         load_settings(cfg)
+
+
+@pytest.mark.parametrize(("account", "problem"), [
+    ({"name": "m", "platform": "mastodon", "dry_run": False},
+     "accounts.0.server: a live Mastodon account needs its server's address"),
+    ({"name": "b", "platform": "bluesky", "dry_run": False},
+     "accounts.0.handle: a live Bluesky account needs its handle"),
+    ({"name": "m", "platform": "mastodon", "server": "mastodon.social"},
+     "accounts.0.server: must be an http(s) URL"),
+    ({"name": "b", "platform": "bluesky", "language": "english please"},
+     "accounts.0.language: a language tag looks like en, tr or pt-BR"),
+    ({"name": "m", "platform": "mastodon", "visibility": "friends"},
+     "accounts.0.visibility: Input should be 'public', 'unlisted', 'private' or 'direct'"),
+])
+def test_bluesky_and_mastodon_settings_are_checked(tmp_path: Path, account: dict[str, object],
+                                                    problem: str) -> None:
+    cfg = write(tmp_path / "bot.yaml", yaml.safe_dump({"accounts": [account], "feeds": []}))
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert info.value.problems == [problem]
+
+
+def test_dry_run_bluesky_and_mastodon_accounts_need_neither_handle_nor_server(
+        tmp_path: Path) -> None:
+    cfg = write(tmp_path / "bot.yaml", yaml.safe_dump({"feeds": [], "accounts": [
+        {"name": "b", "platform": "bluesky"}, {"name": "m", "platform": "mastodon"}]}))
+    assert [a.platform for a in load_settings(cfg).accounts] == ["bluesky", "mastodon"]

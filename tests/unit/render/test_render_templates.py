@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.registry import rules_for
-from bot.config import Account, Settings
+from bot.config import PLATFORMS, Account, Settings
 from bot.errors import ConfigError, RenderError
 from bot.models import Article, Summary
 from bot.render.renderer import render_post
@@ -25,7 +25,7 @@ def _settings(**kw: object) -> Settings:
 def test_bundled_templates_are_the_same_in_both_places() -> None:
     package = sorted(p.name for p in (ROOT / "bot" / "templates").glob("*.j2"))
     user = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
-    assert package == user == ["facebook.j2", "twitter.j2", "youtube.j2"]
+    assert package == user == sorted(f"{platform}.j2" for platform in PLATFORMS)
     for name in package:
         assert (ROOT / "bot" / "templates" / name).read_bytes() == (
             ROOT / "templates" / name

@@ -6,11 +6,21 @@ import re
 
 from starlette.testclient import TestClient
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.store import DeliveryStatus as S
 from bot.store import Store
+from bot.web.app import create_app
 
-from .conftest import PASSWORD, VIEWER_PASSWORD, add_article, form_of, sign_in, token_in
+from .conftest import (
+    PASSWORD,
+    SECRET,
+    VIEWER_PASSWORD,
+    add_article,
+    form_of,
+    hashed,
+    sign_in,
+    token_in,
+)
 
 
 def test_every_page_needs_a_signed_in_user(client: TestClient, settings: Settings,
@@ -169,3 +179,34 @@ def test_history_links_to_the_sent_posts_and_health_lists_feeds_and_accounts(
     assert 'href="https://x.com/i/web/status/77"' in html
     health = editor.get("/health").text
     assert "news" in health and "dry run" in health and ">required<" in health
+
+
+def test_bluesky_and_mastodon_posts_are_previewed_as_they_show_them(store: Store) -> None:
+    settings = load_settings(
+        site_name="Harbour Gazette",
+        accounts=[
+            {"name": "sky", "platform": "bluesky", "review": "required", "dry_run": True,
+             "handle": "gazette.example.org"},
+            {"name": "toot", "platform": "mastodon", "review": "required", "dry_run": True,
+             "server": "https://social.example.org", "visibility": "unlisted",
+             "content_warning": "Local news <b>"},
+        ],
+        feeds=[{"name": "news", "url": "https://news.example.org/feed"}],
+        web={"users": {"editor": hashed(PASSWORD)}, "session_secret": SECRET},
+    )
+    sky, toot = add_article(store, settings, 7)
+    with TestClient(create_app(settings, store), follow_redirects=False) as client:
+        assert sign_in(client).status_code == 303
+        html = client.get("/").text
+    sky_card = html[html.index(f'id="d{sky.id}"'):]
+    sky_card = sky_card[:sky_card.index("</article>")]
+    # Bluesky: the handle, and the card the bot attaches itself (its rules have no server card)
+    assert 'class="preview bsky"' in sky_card and "@gazette.example.org" in sky_card
+    assert 'class="card large"' in sky_card and "From news.example.org" in sky_card
+    assert f"{sky.payload['post']['length']} / 300 graphemes" in sky_card
+    toot_card = html[html.index(f'id="d{toot.id}"'):]
+    toot_card = toot_card[:toot_card.index("</article>")]
+    assert 'class="preview mast"' in toot_card and "@toot" in toot_card
+    assert "unlisted" in toot_card
+    assert "Local news &lt;b&gt; <span" in toot_card  # the content warning, escaped
+    assert 'class="card large"' in toot_card
