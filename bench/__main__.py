@@ -1,13 +1,13 @@
 """Every benchmark of issue 6, and ``docs/benchmarks.md``: ``python -m bench``.
 
-    python -m bench                          # all seven (about ten minutes)
+    python -m bench                          # all eight (about ten minutes)
     python -m bench --only speed,startup     # some of them
     python -m bench --quick                  # smaller sizes, a rough check in ~2 minutes
 
 Sections: 1 quality (``bench.quality``), 2 speed, 3 feeds (``bench.feeds``), 4 startup,
-5 dispatch, 6 idle, 7 feedparse (``bench.feedparse``). Quality, feeds and feedparse run as
-their own processes and leave ``bench/results/quality.md`` / ``feeds.md`` /
-``feedparse.md``; the others run here and leave
+5 dispatch, 6 idle, 7 feedparse (``bench.feedparse``), 8 desk (the editor's desk queue
+page). Quality, feeds and feedparse run as their own processes and leave
+``bench/results/quality.md`` / ``feeds.md`` / ``feedparse.md``; the others run here and leave
 ``bench/results/<name>.md``. The report takes every section from this run, and a section
 not run this time from its ``bench/results`` file of an earlier run (marked as such).
 """
@@ -47,6 +47,7 @@ BENCHES = (
     Bench("dispatch", 5, "Dispatch under platform limits", "dispatch.md"),
     Bench("idle", 6, "Idle daemon", "idle.md"),
     Bench("feedparse", 7, "Feed parsers against feedparser", "feedparse.md"),
+    Bench("desk", 8, "Editor's desk: the queue page", "desk.md"),
 )
 KEYS = tuple(b.key for b in BENCHES)
 
@@ -89,6 +90,10 @@ def _in_process(bench: Bench, quick: bool) -> Section:
         from bench import idle
 
         return idle.run(interval=10, window=15) if quick else idle.run()
+    if bench.key == "desk":
+        from bench import desk
+
+        return desk.run(repeat=5) if quick else desk.run()
     raise ValueError(f"unknown in-process benchmark {bench.key!r}")
 
 

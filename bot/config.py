@@ -112,6 +112,11 @@ class Account(_Model):
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
     mode: Literal["handoff", "comment"] = "handoff"
+    # The editor's desk (bot/review.py)
+    review: Literal["auto", "required"] = "auto"
+    """required: every delivery waits as ``awaiting_review`` until an editor approves it."""
+    review_timeout_hours: float | None = Field(default=None, gt=0)
+    review_on_timeout: Literal["hold", "approve"] = "hold"
     # Bluesky and Mastodon
     handle: str | None = None
     """Bluesky: the handle to sign in as (``news.example.org``)."""
@@ -185,6 +190,11 @@ class Feed(_Model):
     jitter_seconds: float = Field(default=15, ge=0)
     fetch_page: Literal["auto", "always", "never"] = "auto"
     """auto: use content:encoded when the feed has it, else fetch the page."""
+    review: Literal["auto", "required"] = "auto"
+    """required: this feed's deliveries wait for an editor whatever the account says."""
+    review_timeout_hours: float | None = Field(default=None, gt=0)
+    """Overrides the account's ``review_timeout_hours`` for this feed's deliveries."""
+    review_on_timeout: Literal["hold", "approve"] | None = None
 
     @field_validator("name")
     @classmethod
@@ -228,6 +238,27 @@ class Health(_Model):
     max_poll_age_seconds: float = Field(default=1800, gt=0)
 
 
+class Web(_Model):
+    """The editor's desk in a browser (``bot web``; inside ``bot run`` when enabled)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8788, ge=0, le=65535)
+    public_url: str | None = None
+    """The desk's address as editors reach it (links in review notifications)."""
+    secure_cookies: bool = False
+    """Behind a TLS reverse proxy: session cookies get ``Secure``, responses HSTS."""
+    session_hours: float = Field(default=12, gt=0)
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300, gt=0)
+    users: dict[str, SecretStr] = Field(default_factory=dict)
+    """Editors: name -> argon2 hash (``bot web passwd NAME`` writes it to the secrets)."""
+    viewers: dict[str, SecretStr] = Field(default_factory=dict)
+    """Read-only users: name -> argon2 hash (``bot web passwd NAME --read-only``)."""
+    session_secret: SecretStr | None = None
+    """Signs session cookies; ``bot web passwd`` writes one to the secrets."""
+
+
 class Scheduler(_Model):
     dispatch_interval_seconds: float = Field(default=5, gt=0)
     max_attempts: int = Field(default=8, ge=1)
@@ -269,6 +300,7 @@ class Settings(BaseSettings):
     http: Http = Field(default_factory=Http)
     health: Health = Field(default_factory=Health)
     scheduler: Scheduler = Field(default_factory=Scheduler)
+    web: Web = Field(default_factory=Web)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "text", "json"] = "auto"
 

@@ -12,6 +12,10 @@ scheduler records them on the delivery or feed they belong to.
     │   └── FetchError         HTTP fetch failed: status, size cap, content type, network
     ├── ExtractError           no usable article in what was read (exit 2)
     ├── RenderError            a template failed while rendering, or a post cannot fit
+    ├── Refused                an editor's change that cannot be made: too long, link
+    │                          dropped, wrong state (exit 2)
+    ├── Conflict               the delivery changed since the editor read it, or it is
+    │                          being sent right now (exit 4)
     ├── PublishError           the platform did not take the post (exit 1)
     │   ├── AuthError          credentials missing, invalid, expired or revoked
     │   ├── RateLimited        slow down; ``retry_after`` seconds (or None if unknown)
@@ -76,6 +80,19 @@ class RenderError(BotError):
     """A template failed while rendering or a post cannot be made to fit."""
 
     exit_code = 2
+
+
+class Refused(BotError):
+    """An editor's change that cannot be made (too long, link dropped, wrong state)."""
+
+    exit_code = 2
+
+
+class Conflict(BotError):
+    """The delivery changed since the editor read it (another editor, the dispatcher's
+    claim) or is being sent right now: read it again and decide again."""
+
+    exit_code = 4
 
 
 class PublishError(BotError):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import review
 from bot.clock import utcnow
 from bot.config import Account, Feed, Settings, mask_url
 from bot.errors import BotError
@@ -370,9 +371,11 @@ def _queue(
         acc = settings.account(post.account)
         row = add_post_delivery(store, article_id=article_id, account=acc, post=post,
                                 article=article, now=now,
+                                status=review.initial_status(acc, feed),
                                 marks=queue_marks(dry_run=settings.is_dry_run(acc)))
         if row is not None:
             added += 1
+            review.announce(settings, acc, row)
     report.deliveries += added
     if added:
         report.queued += 1

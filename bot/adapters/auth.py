@@ -259,20 +259,28 @@ def write_secret(dir: Path, account: str, key: str, value: str) -> Path:
     if key not in Credentials.model_fields:
         known = ", ".join(Credentials.model_fields)
         raise ConfigError(f"unknown credential {key!r} (known: {known})")
-    folder = Path(dir) / "credentials" / account
+    return write_secret_file(Path(dir), ("credentials", account, key), value)
+
+
+def write_secret_file(dir: Path, parts: tuple[str, ...], value: str) -> Path:
+    """Write ``dir/<parts…>`` atomically, mode 0600, every folder on the way 0700, and
+    hide the value from the logs from now on."""
+    *folders, name = parts
+    folder = Path(dir).joinpath(*folders)
+    chain = [Path(dir).joinpath(*folders[:i]) for i in range(len(folders) + 1)]
     try:
-        for d in (Path(dir), Path(dir) / "credentials", folder):
+        for d in chain:
             if not d.is_dir():
                 d.mkdir(mode=0o700, parents=True, exist_ok=True)
                 d.chmod(0o700)
-        for d in (Path(dir) / "credentials", folder):
+        for d in chain[1:]:
             d.chmod(0o700)
     except OSError as exc:  # e.g. a secrets_dir owned by another user: say how to fix it
         from bot.access import from_os_error
 
         raise from_os_error(exc, "secrets_dir", "write it") from None
-    target = folder / key
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
+    target = folder / name
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -114,7 +114,17 @@ def _root(
 
 
 def _register() -> None:
-    from bot.cli import accounts, config_cmd, daemon, ledger, post, send, status  # noqa: F401
+    from bot.cli import (  # noqa: F401
+        accounts,
+        config_cmd,
+        daemon,
+        desk,
+        ledger,
+        post,
+        send,
+        status,
+        web,
+    )
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

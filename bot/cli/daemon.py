@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 @app.command()
 def run(ctx: typer.Context) -> None:
-    """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics."""
+    """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics
+    (and the editor's desk when web.enabled)."""
     from bot.render.templates import Templates
     from bot.scheduler.daemon import Daemon
     from bot.store import open_store
@@ -30,9 +31,16 @@ def run(ctx: typer.Context) -> None:
     Templates(settings).validate()  # a broken template stops the start, naming file and line
     store = open_store(settings)
     daemon = Daemon(settings, store)
+    desk = None
     try:
+        if settings.web.enabled:  # the editor's desk beside the daemon (README, "Editor's desk")
+            from bot.web.server import DeskServer
+
+            desk = DeskServer(settings, store).start()
         daemon.run_forever()
     finally:
+        if desk is not None:
+            desk.stop()
         store.close()
 
 

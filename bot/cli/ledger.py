@@ -64,23 +64,20 @@ def retry(
 
 
 @app.command()
-def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
+def skip(
+    ctx: typer.Context,
+    delivery_id: int = typer.Argument(..., metavar="ID"),
+    version: int | None = typer.Option(
+        None, "--version", min=1, help="The version you saw (bot show); refused if it changed."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
+) -> None:
     """Never send this delivery (it stays in the ledger as skipped)."""
-    from bot.store import DeliveryStatus as S
-    from bot.store import open_store
-    from bot.store.deliveries import SKIPPABLE
+    from bot import desk
+    from bot.cli.desk import _each, _open, actor
 
-    store = open_store(state(ctx).settings())
-    try:
-        row = store.get_delivery(delivery_id)
-        if row is None:
-            raise fail(f"no delivery with id {delivery_id}")
-        if row.status not in (*SKIPPABLE, S.SKIPPED):
-            raise fail(f"delivery {delivery_id} is {row.status}; it cannot be skipped")
-        store.skip(delivery_id, now=utcnow())
-        typer.echo(f"delivery {delivery_id} skipped")
-    finally:
-        store.close()
+    with _open(ctx) as (_, store):
+        _each([delivery_id], lambda i: desk.skip(store, i, version=version, actor=actor()),
+              "skipped", as_json)
 
 
 @db_app.command("upgrade")

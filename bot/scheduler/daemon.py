@@ -9,6 +9,7 @@ and never stops the scheduler:
   in turn, an exception for one account does not keep the others from sending;
 * ``reconcile``       - stale ``sending`` rows, at start and every ``reconcile_seconds``;
 * ``check_accounts``  - at start and every ``scheduler.account_check_hours``;
+* ``review_timeouts`` - with the reconcile interval, when a review timeout is configured;
 * ``lock_heartbeat``  - SQLite only: keeps the single-daemon lock fresh.
 
 Polls run on their own thread pool, the other jobs on a small "control" pool, so a burst
@@ -84,20 +85,25 @@ class CheckAccountsJob(Protocol):
     def __call__(self, settings: Settings, store: Any, /) -> Any: ...
 
 
+class ReviewTimeoutsJob(Protocol):
+    def __call__(self, settings: Settings, store: Any, /) -> Any: ...
+
+
 def _nothing() -> None:
     return None
 
 
 @dataclass(frozen=True)
 class Jobs:
-    """The four job functions the daemon calls (:mod:`bot.scheduler.jobs` by default), and
-    what releases their shared resources at shutdown."""
+    """The job functions the daemon calls (:mod:`bot.scheduler.jobs` by default), and what
+    releases their shared resources at shutdown."""
 
     poll_feed: PollFeedJob
     dispatch_account: DispatchAccountJob
     reconcile: ReconcileJob
     check_accounts: CheckAccountsJob
     close: Callable[[], None] = _nothing
+    review_timeouts: ReviewTimeoutsJob | None = None
 
     @classmethod
     def default(cls) -> Jobs:
@@ -110,6 +116,7 @@ class Jobs:
             reconcile=jobs.reconcile_job,
             check_accounts=jobs.check_accounts_job,
             close=jobs.close_jobs,
+            review_timeouts=jobs.review_timeouts_job,
         )
 
 
@@ -118,6 +125,11 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, BotError) else f"{type(exc).__name__}: {exc}"
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _has_review_timeout(s: Settings) -> bool:
+    return any(a.review_timeout_hours for a in s.accounts) or any(
+        f.review_timeout_hours for f in s.feeds)
 
 
 @dataclass
@@ -229,6 +241,10 @@ class Daemon:
         sched.add_job(self._check_accounts, "interval", id="check_accounts", name="check accounts",
                       hours=s.scheduler.account_check_hours, next_run_time=now,
                       misfire_grace_time=3600)
+        if self.jobs.review_timeouts is not None and _has_review_timeout(s):
+            sched.add_job(self._review_timeouts, "interval", id="review_timeouts",
+                          name="review timeouts", seconds=self.reconcile_seconds,
+                          next_run_time=now)
         if self._lock_held:
             sched.add_job(self._heartbeat, "interval", id="lock_heartbeat", name="lock heartbeat",
                           seconds=max(1.0, self.lock_stale_seconds / 4))
@@ -433,6 +449,11 @@ class Daemon:
 
     def _check_accounts(self) -> None:
         self._simple("check_accounts", lambda: self.jobs.check_accounts(self.settings, self.store))
+
+    def _review_timeouts(self) -> None:
+        job = self.jobs.review_timeouts
+        if job is not None:
+            self._simple("review_timeouts", lambda: job(self.settings, self.store))
 
     def _heartbeat(self) -> None:
         if self._stopping or not self._lock_held:

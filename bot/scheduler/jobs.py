@@ -16,6 +16,7 @@ from bot.dispatch import Outcome, dispatch_account
 from bot.ingest import IngestReport, close_clients, poll_feed
 from bot.previews import settle_previews
 from bot.reconcile import reconcile
+from bot.review import expire_reviews
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -47,6 +48,11 @@ def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
 def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:
     """verify() every enabled account; warn before a known token expiry."""
     return check_accounts(settings, store)
+
+
+def review_timeouts_job(settings: Settings, store: Store) -> int:
+    """Approve or flag the deliveries whose review waited past its timeout."""
+    return expire_reviews(settings, store, now=utcnow())
 
 
 def close_jobs() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import StoreError
 from bot.store.base import check_aware
 from bot.store.history import HistoryMixin
+from bot.store.review import compare_version
 from bot.store.rows import DeliveryRow
 from bot.store.schema import (
     DUE_STATUSES,
@@ -203,11 +204,15 @@ class DeliveriesMixin(HistoryMixin):
                          next_attempt_at=next_attempt_at)
 
     # -- human decisions -------------------------------------------------------------------
-    def skip(self, delivery_id: int, *, now: datetime, actor: str | None = None) -> None:
-        """Never send this one (allowed until it is sent or being sent)."""
+    def skip(self, delivery_id: int, *, now: datetime, actor: str | None = None,
+             version: int | None = None) -> None:
+        """Never send this one (allowed until it is sent or being sent). With ``version``
+        (what an editor saw), refused with Conflict when the row changed since."""
         check_aware(now)
         with self._session(f"skip delivery {delivery_id}") as s:
             d = self._locked(s, delivery_id, None, allow_sent=True)
+            if version is not None:
+                compare_version(d, version, "skipped")
             if d.status == S.SKIPPED:
                 return
             if d.status not in SKIPPABLE:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.models import Article, Post
 from bot.store.rows import DeliveryRow
+from bot.store.schema import DeliveryStatus
 
 if TYPE_CHECKING:
     from bot.config import Account
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
 
 def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
     """The payload of a new delivery (the article's text is left out: the post holds what
-    matters)."""
+    matters; its first 200 characters stand in as the description a link card shows)."""
+    from bot.render.fit import truncate_to
+
+    card = truncate_to(" ".join(article.text[:400].split()), 200, len) or ""
     return {"post": post.model_dump(mode="json"),
-            "article": article.model_dump(mode="json", exclude={"text"})}
+            "article": article.model_dump(mode="json", exclude={"text"}) | {"description": card}}
 
 
 def post_of(row: DeliveryRow) -> Post | None:
@@ -28,10 +32,11 @@ def post_of(row: DeliveryRow) -> Post | None:
 
 def add_post_delivery(store: Store, *, article_id: str, account: Account, post: Post,
                       article: Article, now: datetime, marks: dict[str, Any] | None = None,
-                      ) -> DeliveryRow | None:
-    """Queue ``post`` for ``account``, due at once; None when the ledger already has a
-    delivery of this article to this account. ``marks`` are kept in the payload beside the
-    post (e.g. that the account was in dry run when it was queued)."""
+                      status: DeliveryStatus = DeliveryStatus.PENDING) -> DeliveryRow | None:
+    """Queue ``post`` for ``account``, due at once (``awaiting_review`` when an editor must
+    approve it first); None when the ledger already has a delivery of this article to this
+    account. ``marks`` are kept in the payload beside the post (e.g. that the account was in
+    dry run when it was queued)."""
     return store.add_delivery(
         article_id=article_id,
         account=account.name,
@@ -39,6 +44,7 @@ def add_post_delivery(store: Store, *, article_id: str, account: Account, post: 
         text=post.text,
         link=post.link,
         payload=delivery_payload(post, article) | (marks or {}),
+        status=status,
         next_attempt_at=now,
         now=now,
     )

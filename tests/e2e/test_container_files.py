@@ -27,7 +27,8 @@ from bot.config import Health, load_settings
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "compose.yaml"
-SCRIPTS = [ROOT / "scripts" / "container-smoke", ROOT / "scripts" / "build-base-image"]
+SCRIPTS = [ROOT / "scripts" / "container-smoke", ROOT / "scripts" / "build-base-image",
+           ROOT / "scripts" / "desk-container-smoke"]
 
 Instruction = tuple[str, str]
 

@@ -170,3 +170,18 @@ def test_report_has_machine_summary_and_every_section_in_order() -> None:
     assert "| 6. Idle daemon | failed: RuntimeError: boom | 1 s |" in text
     assert "| 1. Summary quality | not run | - |" in text
     assert "| CPU | test cpu |" in text
+
+
+# -- desk --------------------------------------------------------------------------------
+def test_the_desk_benchmark_serves_every_delivery_it_seeded() -> None:
+    import statistics
+
+    from bench import desk
+
+    m = desk.measure(deliveries=10, repeat=2)
+    assert (m["deliveries"], m["shown"], m["waiting"]) == (10, 10, 6)
+    assert len(m["page"]) == len(m["query"]) == len(m["render"]) == 2
+    sec = desk.section(m)
+    (judged_row,) = [r for r in sec.rows if r.met is not None]
+    assert judged_row.target == "< 200 ms"
+    assert judged_row.met == (statistics.median(m["page"]) < desk.TARGET_S)

@@ -15,7 +15,7 @@ EXAMPLE = (Path(__file__).resolve().parents[3] / "config" / "bot.example.yaml").
     encoding="utf-8"
 )
 
-NESTED = ("summary", "boilerplate", "http", "health", "scheduler")
+NESTED = ("summary", "boilerplate", "http", "health", "scheduler", "web")
 
 
 def setting_paths() -> list[str]:

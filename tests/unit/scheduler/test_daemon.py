@@ -316,3 +316,29 @@ def test_signal_stops_the_process_cleanly(tmp_path: Path, sig: signal.Signals) -
     store = Store(f"sqlite:///{tmp_path / 'bot.db'}")
     store.acquire_daemon_lock("after", now=datetime.now(UTC))  # the lock was released
     store.close()
+
+
+def test_review_timeouts_run_only_where_a_timeout_is_configured(
+    tmp_path: Path, store: Store, recorder: Recorder, daemons: list[Daemon]
+) -> None:
+    from dataclasses import replace
+
+    from bot.scheduler import jobs as job_functions
+
+    assert Daemon(make_settings(tmp_path), store).jobs.review_timeouts is (
+        job_functions.review_timeouts_job)
+    calls: list[str] = []
+    jobs = replace(recorder.jobs(), review_timeouts=lambda s, st: calls.append("review"))
+    plain = Daemon(make_settings(tmp_path, feeds=[]), store, jobs=jobs)
+    daemons.append(plain)
+    plain.start()
+    assert "review_timeouts" not in {j["id"] for j in plain.status()["jobs"]}
+    plain.shutdown(timeout=5)
+    timed = make_settings(tmp_path, feeds=[], accounts=[
+        Account(name="x", platform="twitter", review="required", review_timeout_hours=2)])
+    d = Daemon(timed, store, jobs=jobs)
+    daemons.append(d)
+    d.start()
+    assert "review_timeouts" in {j["id"] for j in d.status()["jobs"]}
+    wait_for(lambda: calls == ["review"], what="the review timeouts job at start")
+    d.shutdown(timeout=5)
