@@ -34,6 +34,9 @@ DEFAULT_SECRETS_DIRS = (Path("/run/secrets"),)
 Platform = Literal["twitter", "facebook", "youtube"]
 PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+GRAPH_VERSION = "v27.0"
+"""The Graph API version a Facebook account pins unless it sets ``graph_version``
+(v27.0: released 4 November 2026; v26.0 still works)."""
 
 
 class _Model(BaseModel):
@@ -99,7 +102,7 @@ class Account(_Model):
     thread_max: int = Field(default=4, ge=1, le=25)
     # Facebook
     page_id: str | None = None
-    graph_version: str = "v26.0"
+    graph_version: str = GRAPH_VERSION
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
     mode: Literal["handoff", "comment"] = "handoff"
@@ -126,7 +129,7 @@ class Account(_Model):
     @classmethod
     def _graph(cls, v: str) -> str:
         if not re.fullmatch(r"v\d+\.\d+", v):
-            raise ValueError("Graph API version looks like v26.0")
+            raise ValueError(f"Graph API version looks like {GRAPH_VERSION}")
         return v
 
     @field_validator("api_base")

@@ -20,7 +20,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.adapters.redact import register_secrets, scrub
-from bot.config import NAME_RE, Credentials, Settings
+from bot.config import GRAPH_VERSION, NAME_RE, Credentials, Settings
 from bot.errors import AuthError, ConfigError, Transient
 
 log = logging.getLogger("bot.adapters.auth")
@@ -173,7 +173,7 @@ def youtube_installed_flow(
 # -- Facebook: long-lived user token -> Page token ----------------------------------------------
 def facebook_exchange(
     app_id: str, app_secret: str, user_token: str, page_id: str | None, *,
-    api_base: str | None = None, graph_version: str = "v26.0", timeout: float = 15.0,
+    api_base: str | None = None, graph_version: str = GRAPH_VERSION, timeout: float = 15.0,
     echo: Echo | None = None,
 ) -> dict[str, str]:
     """Swap a short-lived user token for a long-lived one, then take the Page's token.
