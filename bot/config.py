@@ -105,7 +105,9 @@ class Account(_Model):
     graph_version: str = GRAPH_VERSION
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
-    mode: Literal["handoff", "comment"] = "handoff"
+    mode: Literal["handoff", "posts", "comment"] = "handoff"
+    """handoff: a human posts it; posts: the posts API (pilot projects only, falls back to
+    hand-off when refused); comment: a comment on the newest upload."""
 
     @field_validator("name")
     @classmethod

@@ -41,6 +41,9 @@ class Identity:
     name: str
     expires_at: datetime | None = None
     detail: str = ""
+    warning: str = ""
+    """Something the account's owner should act on although the credentials work
+    (``bot accounts check`` shows it): e.g. no access to YouTube's posts API."""
 
 
 class Adapter(ABC):
