@@ -96,10 +96,19 @@ class Account(_Model):
     window: PostingWindow | None = None
     min_spacing_minutes: float = Field(default=10, ge=0)
     daily_cap: int | None = Field(default=None, ge=1)
+    budget_usd_per_month: float | None = Field(default=None, ge=0)
+    """At most this much platform spend (X bills posts and reads) per calendar month (UTC);
+    a post that would exceed it waits as ``over_budget``. None: no budget."""
     # X / Twitter
     auth: Literal["oauth1", "oauth2"] = "oauth1"
     thread: bool = False
     thread_max: int = Field(default=4, ge=1, le=25)
+    post_usd: float = Field(default=0.015, ge=0)
+    """X: what X bills for a post without a URL (published price, April 2026)."""
+    post_with_url_usd: float = Field(default=0.200, ge=0)
+    """X: what X bills for a post that contains a URL (every post with the article's link)."""
+    read_usd: float = Field(default=0.005, ge=0)
+    """X: what X bills per post a read returns (the look-ups before a resend)."""
     # Facebook
     page_id: str | None = None
     graph_version: str = GRAPH_VERSION

@@ -76,7 +76,7 @@ class Outcome:
     platform: str
     status: str
     """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain,
-    busy"""
+    busy, over_budget"""
     delivery_id: int | None = None
     url: str | None = None
     remote_id: str | None = None
@@ -98,6 +98,7 @@ class Outcome:
             "dead": "failed for good",
             "uncertain": "uncertain: check the platform",
             "busy": "being sent by another process",
+            "over_budget": "held: over the account's monthly budget",
         }
         text = words.get(self.status, self.status)
         if self.url:
@@ -164,6 +165,12 @@ def deliver(
         out.status, out.error = "dead", "no rendered post stored"
         return out
     extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
+    from bot.budget import hold_if_over, post_spend, record_reads
+
+    held = hold_if_over(settings, store, account, row, post, owner=owner, now=now)
+    if held is not None:  # nothing is sent or read for it (bot/budget.py)
+        out.status, out.error = "over_budget", held
+        return out
     in_doubt = False
     try:
         adapter = adapter or get_adapter(account, settings)
@@ -182,7 +189,8 @@ def deliver(
         result = adapter.publish(post, delivery_id=row.id)
     except AlreadyPosted as exc:
         store.mark_sent(
-            row.id, remote_id=exc.remote_id, remote_url=exc.remote_url, now=utcnow(), owner=owner
+            row.id, remote_id=exc.remote_id, remote_url=exc.remote_url, now=utcnow(), owner=owner,
+            cost=post_spend(account, post, once=True),
         )
         log.info("%s: already on the platform, recorded as sent", account.name, extra=extra)
         out.status, out.remote_id, out.url = "already_sent", exc.remote_id, exc.remote_url
@@ -228,6 +236,7 @@ def deliver(
     finally:
         if adapter is not None:  # a refreshed token must be kept whatever the outcome
             _keep_refreshed(settings, account, adapter)
+            record_reads(store, account, adapter, row.id, utcnow())  # X bills each post read
     failpoint("after_publish")  # fault tests only (bot/failpoints.py): die before the commit
     out.remote_id, out.url = result.remote_id, result.url
     if result.status == "awaiting_human":
@@ -241,7 +250,8 @@ def deliver(
         out.status = "dry_run"  # the dry-run adapter has logged the exact text
     else:
         store.mark_sent(
-            row.id, remote_id=result.remote_id, remote_url=result.url, now=utcnow(), owner=owner
+            row.id, remote_id=result.remote_id, remote_url=result.url, now=utcnow(), owner=owner,
+            cost=post_spend(account, post, result),
         )
         out.status = "sent"
         log.info("%s: posted %s", account.name, result.url or result.remote_id, extra=extra)
@@ -342,9 +352,11 @@ def dispatch_account(
     limit: int = 1,
 ) -> list[Outcome]:
     """Send up to ``limit`` due deliveries of one account, honouring window, spacing and cap."""
+    from bot.budget import release_fitting
     from bot.scheduler.policy import day_start, in_window
 
     outcomes: list[Outcome] = []
+    release_fitting(settings, store, account, now=now or utcnow(), actor=owner)  # month, budget
     for _ in range(limit):
         t = now or utcnow()
         if not in_window(account, t):

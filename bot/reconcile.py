@@ -26,6 +26,7 @@ log = logging.getLogger("bot.dispatch")
 def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | None = None) -> int:
     """Settle deliveries left in ``sending`` by a crash: ask the platform before any retry."""
     from bot.adapters.registry import get_adapter
+    from bot.budget import found_spend, look_up
 
     now = now or utcnow()
     settled = 0
@@ -39,7 +40,7 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
         try:
             account = settings.account(row.account)
             adapter = get_adapter(account, settings)
-            found = adapter.find_existing(row.link, since=row.created_at) if row.link else None
+            found = look_up(store, account, adapter, row, row.created_at, now)  # reads billed
         except ConfigError:
             store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
             continue
@@ -74,7 +75,8 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
             continue
         if found is not None:
             store.mark_sent(
-                row.id, remote_id=found.remote_id, remote_url=found.url, now=now, owner=owner
+                row.id, remote_id=found.remote_id, remote_url=found.url, now=now, owner=owner,
+                cost=found_spend(account, row),
             )
             log.info(
                 "delivery %s: found on the platform after a crash; recorded as sent",

@@ -65,6 +65,9 @@ class Adapter(ABC):
         self.settings = settings
         self.timeout = settings.http.timeout_seconds
         self.api_base = (account.api_base or self.default_api_base).rstrip("/")
+        self.posts_read = 0
+        """Posts this adapter's look-ups returned, not yet recorded as spend (X bills each
+        one; :func:`bot.budget.record_reads` records and resets it)."""
         register_secrets(self._secret_values())
         missing = sorted(self.required_credentials() - creds.present())
         if missing:

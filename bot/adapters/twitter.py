@@ -325,7 +325,9 @@ class TwitterAdapter(Adapter):
         except (Rejected, AlreadyPosted) as exc:
             raise Transient(f"cannot tell whether it was posted: {exc}") from exc
         target = normalize_link(link)
-        for tweet in getattr(resp, "data", None) or []:
+        tweets = getattr(resp, "data", None) or []
+        self.posts_read += len(tweets)  # X bills each post a read returns
+        for tweet in tweets:
             urls = (tweet.entities or {}).get("urls", [])
             expanded = [u.get(k) for u in urls for k in ("expanded_url", "unwound_url")]
             if any(u and normalize_link(u) == target for u in expanded) or text_mentions_link(

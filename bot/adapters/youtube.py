@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
 from bot.adapters.redact import scrub
+from bot.adapters.webhook import send_webhook
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
 from bot.models import Post
@@ -202,15 +201,10 @@ class YouTubeAdapter(Adapter):
         if post.image:
             lines.append(f"*Image:* {post.image}")
         lines += ["```", post.text, "```", f"When it is posted, run: `bot youtube done {ref}`"]
-        try:
-            resp = httpx.post(url, json={"text": "\n".join(lines)}, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            log.warning("%s: hand-off webhook failed (%s); the post still waits for a human",
-                        self.where, type(exc).__name__)
-            return
-        if not resp.is_success:
-            log.warning("%s: hand-off webhook answered HTTP %s; the post still waits for a human",
-                        self.where, resp.status_code)
+        trouble = send_webhook(url, "\n".join(lines), timeout=self.timeout)
+        if trouble:
+            log.warning("%s: hand-off webhook %s; the post still waits for a human",
+                        self.where, trouble)
 
     def _comment(self, post: Post) -> PublishResult:
         channel_id, _, uploads = self.channel()

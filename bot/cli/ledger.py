@@ -48,17 +48,21 @@ def status(
     limit: int = typer.Option(15, "--limit", min=1, help="How many recent deliveries to list."),
 ) -> None:
     """Per-account counts, recent deliveries, paused accounts, items needing a human, next runs."""
+    from bot.budget import month_start
     from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
 
     settings = state(ctx).settings()
     store = open_store(settings)
+    month = month_start(_now())
     try:
         counts = store.counts()
         recent = store.list_deliveries(limit=limit)
-        attention = store.list_deliveries(status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD], limit=100)
+        attention = store.list_deliveries(
+            status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD, S.OVER_BUDGET], limit=100)
         accounts_state = store.account_states()
         next_due = {a.name: store.next_due(a.name) for a in settings.accounts}
+        spend = store.spend_totals(month)
     finally:
         store.close()
     accounts: list[dict[str, Any]] = []
@@ -76,6 +80,7 @@ def status(
                 "paused_until": _iso(st.paused_until) if st else None,
                 "last_sent": _iso(st.last_sent_at) if st else None,
                 "next_due": _iso(next_due.get(a.name)),
+                "spend": views.spend_json(a, spend.get(a.name), month),
             }
         )
     doc = {
@@ -91,7 +96,9 @@ def status(
     out = views.console()
     # only the statuses that occur: nine mostly-zero columns squeeze every cell on a terminal
     shown = [s.value for s in S if any(d["counts"].get(s.value) for d in accounts)]
-    t = Table("account", "platform", "mode", *shown, "next due", title="Deliveries")
+    billed = any(d["spend"]["usd"] or d["spend"]["budget_usd"] is not None for d in accounts)
+    money = [f"spent {month:%Y-%m}"] if billed else []  # only when something costs money
+    t = Table("account", "platform", "mode", *shown, *money, "next due", title="Deliveries")
     for d in accounts:
         name = d["name"] + (" (PAUSED)" if d["paused"] else "")
         t.add_row(
@@ -99,6 +106,7 @@ def status(
             d["platform"],
             d["mode"],
             *[str(d["counts"].get(v, 0)) for v in shown],
+            *([views.spend_cell(d["spend"])] if billed else []),
             d["next_due"] or "-",
         )
     out.print(t)

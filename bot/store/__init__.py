@@ -12,6 +12,7 @@ a sender that dies leaves its row ``sending``; ``stale_sending`` + ``take_over_s
 another worker reconcile it (``mark_sent`` or ``mark_uncertain`` for a human).
 """
 
+from bot.store.costs import Cost, SpendTotal
 from bot.store.history import DeliveryEventRow
 from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
 from bot.store.schema import CAP_STATUSES, DUE_STATUSES, DeliveryStatus
@@ -22,9 +23,11 @@ __all__ = [
     "DUE_STATUSES",
     "AccountStateRow",
     "ArticleRow",
+    "Cost",
     "DeliveryEventRow",
     "DeliveryRow",
     "DeliveryStatus",
     "FeedStateRow",
+    "SpendTotal",
     "Store",
 ]
