@@ -19,7 +19,8 @@ and the error translation are the adapter's own.
 Quota (documented): a list costs 1 unit of the "Post List Queries" quota, an image upload 1
 unit of the "Post Modifications and Image Uploads" quota, both apart from the default 10,000
 units; an insert is assumed to cost 1 unit of the latter (unverified). They are counted like
-the comments' units (:attr:`PostsApi.units`, the adapter's ``units_spent``).
+the comments' units (:attr:`PostsApi.units`; the adapter's ``units_spent`` keeps counting the
+default quota: 1 unit for the channel).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class PostsApi:
         request = api_request(self.adapter._http(), method,
                               f"{self.base}{path}?{urlencode(query)}", body=body,
                               content_type=content_type)
-        return self.adapter._execute(request, what, 1)
+        return self.adapter._execute(request, what, 0)  # not the default quota: self.units
 
     # -- publish -----------------------------------------------------------------------------
     def publish(self, post: Post, delivery_id: int | None) -> PublishResult:

@@ -64,7 +64,7 @@ def test_text_post(yt_fake: FakeYouTube) -> None:
     # quota: one modification unit of the posts quota; the default quota is untouched
     assert yt_fake.posts_api.units == {"list": 0, "write": 1}
     assert yt_fake.units_used == 0
-    assert adapter._posts().units == {"list": 0, "write": 1} and adapter.units_spent == 1
+    assert adapter._posts().units == {"list": 0, "write": 1} and adapter.units_spent == 0
 
 
 def test_image_post_uploads_then_attaches(yt_fake: FakeYouTube, site: FeedServer) -> None:
