@@ -10,6 +10,7 @@ Google Cloud projects until its general availability in 2027
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -67,6 +68,14 @@ class YouTubeAdapter(Adapter):
         self._channel: tuple[str, str, str] | None = None  # id, title, uploads playlist
         self.units_spent = 0
         """Data API quota units used by this instance (1 per list, 50 per comment)."""
+
+    @classmethod
+    def rules_for(cls, account: Account) -> PlatformRules:
+        """In ``posts`` mode the bot attaches the article's image (at most 16 MB)."""
+        rules = super().rules_for(account)
+        if account.mode != "posts":
+            return rules
+        return replace(rules, max_images=1, max_image_bytes=16 * 1024 * 1024)
 
     def required_credentials(self) -> frozenset[str]:
         return COMMENT_NEEDS if self.account.mode in ("comment", "posts") else frozenset()

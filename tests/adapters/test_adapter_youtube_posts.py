@@ -101,6 +101,13 @@ def test_an_unusable_image_makes_a_text_post(yt_fake: FakeYouTube, site: FeedSer
     assert "posting text only" in caplog.text
 
 
+def test_posts_mode_attaches_one_image() -> None:
+    posts = YouTubeAdapter.rules_for(Account(name="p", platform="youtube", mode="posts"))
+    handoff = YouTubeAdapter.rules_for(Account(name="h", platform="youtube"))
+    assert (posts.max_images, posts.max_image_bytes) == (1, 16 * 1024 * 1024)
+    assert handoff.max_images == 0
+
+
 # -- no pilot access ---------------------------------------------------------------------------
 @pytest.mark.parametrize("refusal", sorted(REFUSALS))
 def test_no_pilot_access_hands_off_with_one_warning(
