@@ -155,14 +155,15 @@ def ours(docs: Sequence[Doc], tuning: Tuning | None = None) -> dict[str, list[li
 
 def timings(docs: Sequence[Doc]) -> dict[str, float]:
     """Median milliseconds per article, cold cache: ``summarize_article`` (3 sentences,
-    variants, hook, 2 hashtags) with the hashtags from the article's tags, and with yake."""
+    variants, hook, 2 hashtags) with the hashtags from the article's tags, and with names
+    from the lead."""
     from bot.config import SummaryConfig
     from bot.models import Article
     from bot.summarize import summarize_article
 
     cfg = SummaryConfig(sentences=3, hashtags=2)
     out: dict[str, float] = {}
-    for label, tags in (("tags", ["Politics", "World news"]), ("yake", [])):
+    for label, tags in (("tags", ["Politics", "World news"]), ("names", [])):
         summarize_article(Article(title="warm-up", text=docs[0].text, tags=tags), cfg)
         times = []
         for d in docs:
@@ -257,7 +258,7 @@ def run(docs: Sequence[Doc]) -> tuple[str, dict[str, dict[str, float]]]:
         f"{verdict}.\n\n"
         f"Speed (median {words:.0f} words per article, cold cache): `summarize_article` "
         f"(3 sentences, 3 variants, hook, 2 hashtags) {ms['tags']:.2f} ms with the hashtags "
-        f"from the article's tags, {ms['yake']:.2f} ms when yake has to find them.\n"
+        f"from the article's tags, {ms['names']:.2f} ms when they are names found in the lead.\n"
     )
     return text, scores
 

@@ -35,7 +35,7 @@ from typing import Any
 from bench.common import Row, Section, fmt_ms, fmt_ratio, percentile, shared_dir, write_result
 from bot.config import Account, Settings
 from bot.models import Article
-from bot.summarize.hashtags import KEYWORD_TEXT_CHARS
+from bot.summarize.hashtags import LEAD_CHARS
 
 TARGET_SPEEDUP = 10.0
 TARGET_MEDIAN_S = 0.005
@@ -129,11 +129,14 @@ def best_of(
 
 
 def clear_caches() -> None:
-    """Forget previously seen texts (the summariser's analysis, X's weighted lengths)."""
+    """Forget previously seen texts (the summariser's analysis and sentences, X's weighted
+    lengths)."""
     from bot.render.length import weighted_length
     from bot.summarize.extractive import _analyse
+    from bot.summarize.sentences import _split_cached
 
     _analyse.cache_clear()
+    _split_cached.cache_clear()
     weighted_length.cache_clear()
 
 
@@ -288,20 +291,21 @@ def section(text: dict[str, Any] | None, html: dict[str, Any] | None) -> Section
         if "no_hashtags" in text:
             n = text["no_hashtags"]
             sec.rows.append(Row(
-                "text → 3 posts without hashtags (no yake): median", fmt_ms(n["median"]),
+                "text → 3 posts without hashtags: median", fmt_ms(n["median"]),
                 f"sumy {fmt_ms(s['median'])}", fmt_ratio(n["median"] / s["median"])))
             sec.notes.append(
-                "Where the time goes: with `summary.hashtags: 0` (no yake) the median is "
-                f"{fmt_ms(n['median'])}, so finding two hashtags with yake in the title and "
-                f"the first ~{KEYWORD_TEXT_CHARS} characters costs about "
+                "Where the time goes: with `summary.hashtags: 0` the median is "
+                f"{fmt_ms(n['median'])}, so finding two hashtags (names in the headline and "
+                f"the first ~{LEAD_CHARS} characters) costs about "
                 f"{fmt_ms(o['median'] - n['median'])} "
                 "of the median article; the rest is sentence splitting (pysbd), scoring, "
                 "and fitting three posts (twitter-text's weighted length for X).")
         sec.notes.append(
             f"Text: {text['articles']} CNN/DailyMail dev articles as `Article(title=<URL slug>, "
             "text=…, url=…)` through `prepare_article` with the default settings (3 dry-run "
-            "accounts: X, Facebook, YouTube; 3 sentences, 2 hashtags; no tags, so yake finds "
-            f"the hashtags). Baseline: sumy {_version('sumy')} LexRank to 3 sentences, with "
+            "accounts: X, Facebook, YouTube; 3 sentences, 2 hashtags; no tags, so the "
+            "hashtags are names found in the lead). Baseline: sumy "
+            f"{_version('sumy')} LexRank to 3 sentences, with "
             "`bot.summarize.sentences.split_sentences` (pysbd) as its sentence splitter "
             "because NLTK punkt cannot be downloaded here (its time is included), English "
             "stemmer and stop words, regex word tokenizer. "

@@ -193,6 +193,9 @@ class SummaryConfig(_Model):
     sentences: int = Field(default=3, ge=1, le=20)
     hashtags: int = Field(default=2, ge=0, le=10)
     """Hashtags per post; 0 disables them."""
+    hashtag_mode: Literal["auto", "tags_only"] = "auto"
+    """auto: the article's own tags, else names from its headline and lead; tags_only: only
+    the article's own tags (none when it has none)."""
     language: str = "en"
     """Fallback language for sentence splitting when the article does not say."""
 

@@ -101,10 +101,14 @@ def templates_for(settings: Settings, accounts: list[Account] | None = None) -> 
 
 
 def prepare_article(article: Article, settings: Settings, accounts: list[Account]) -> Prepared:
-    """Summarise and render one article for the given accounts."""
+    """Summarise and render one article for the given accounts (its language detected
+    first when nobody decided it yet)."""
     from bot.adapters.registry import rules_for
+    from bot.extract.language import with_language
     from bot.render import render_posts
 
+    if not article.language:
+        article = with_language(article)
     templates = templates_for(settings, accounts)
     summary = summary_for(article, settings, accounts)
     posts = render_posts(article, summary, settings, accounts, templates, rules_of=rules_for)

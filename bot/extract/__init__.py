@@ -2,7 +2,8 @@
 
 HTML goes through trafilatura (:mod:`bot.extract.html`), Markdown and text through
 front matter or a first-line title (:mod:`bot.extract.text`); then site furniture is
-removed (:mod:`bot.extract.boilerplate`).
+removed (:mod:`bot.extract.boilerplate`) and the language decided
+(:mod:`bot.extract.language`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.config import Boilerplate
 from bot.errors import ExtractError
 from bot.extract.boilerplate import clean
+from bot.extract.language import with_language
 from bot.extract.text import extract_text
 from bot.models import Article
 
@@ -46,8 +48,9 @@ def extract(
     text = clean(found.text, boilerplate)
     if not text.strip():
         raise ExtractError(f"{raw.origin} has no article text after removing boilerplate")
-    return found.model_copy(update={
+    article = found.model_copy(update={
         "text": text,
         "url": override or found.url or raw.url,
         "site_name": found.site_name or site_name,
     })
+    return with_language(article, "html" if raw.kind == "html" else "front_matter")

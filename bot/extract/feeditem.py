@@ -21,6 +21,8 @@ from collections.abc import Callable
 from bot.config import Feed, Settings
 from bot.errors import ExtractError, SourceError
 from bot.extract import clean, extract
+from bot.extract.language import with_language
+from bot.extract.text import primary_language
 from bot.models import Article
 from bot.sources.feed_items import FeedItem, html_to_text
 from bot.sources.inputs import RawInput, read_input
@@ -95,7 +97,13 @@ def _clean(text: str, settings: Settings) -> str:
 
 
 def _merge(article: Article, item: FeedItem, site: str, *, url: str | None) -> Article:
-    """Fill what the extracted article lacks from the feed item."""
+    """Fill what the extracted article lacks from the feed item; decide the language (the
+    feed's declared one, as strong as a page's ``lang``)."""
+    declared = primary_language(item.language)
+    if declared:
+        article = with_language(article.model_copy(update={"language": declared}), "feed")
+    elif not article.language:
+        article = with_language(article)
     return article.model_copy(update={
         "title": article.title or item.title,
         "url": url,

@@ -21,6 +21,7 @@ from bot.extract.text import (
     primary_language,
     title_from_body,
 )
+from bot.extract.title import clean_title, is_slug
 from bot.models import Article
 
 if TYPE_CHECKING:
@@ -59,6 +60,29 @@ def _canonical_link(html: str) -> str | None:
     return None
 
 
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return ".".join(host.split(".")[-2:])
+
+
+def page_url(canonical: str | None, og_url: str | None, base: str | None) -> str | None:
+    """The article's link: ``<link rel=canonical>`` first (the page's own statement of its
+    address; ``og:url`` is often a share or syndication address), then ``og:url``, then
+    where the page was fetched from. An http link is upgraded when another of the three
+    gives the same address over https: a link is never downgraded."""
+    chosen = canonical or og_url or base
+    if not chosen:
+        return None
+    if chosen.startswith("http://"):
+        rest = chosen[len("http://"):]
+        path = rest.split("/", 1)[-1]
+        for other in (canonical, og_url, base):
+            if (other and other.startswith("https://") and _site(other) == _site(chosen)
+                    and other[len("https://"):].split("/", 1)[-1] == path):
+                return "https://" + rest
+    return chosen
+
+
 def extract_html(raw: RawInput, *, base_url: str | None = None) -> Article:
     """Run trafilatura over ``raw.content``; ExtractError when there is no article text.
 
@@ -92,9 +116,12 @@ def extract_html(raw: RawInput, *, base_url: str | None = None) -> Article:
     else:
         title, text = title_from_body(text)
     lang_match = _HTML_LANG.search(raw.content[:20000])
-    url = _absolute(doc.url, base)
-    if url is None or url == base:  # trafilatura found no (absolute) canonical link
-        url = _absolute(_canonical_link(raw.content), base) or url
+    url = page_url(_absolute(_canonical_link(raw.content), base), _absolute(doc.url, base), base)
+    site = one_line(doc.sitename) if doc.sitename else None
+    title = clean_title(title, site_name=site, url=url,
+                        labels=[*(doc.categories or []), *(doc.tags or [])])
+    if is_slug(title, url):
+        title, text = title_from_body(text)
     return Article(
         source=raw.origin,
         title=title,
@@ -106,5 +133,5 @@ def extract_html(raw: RawInput, *, base_url: str | None = None) -> Article:
         tags=merge_tags(doc.tags or [], doc.categories or []),
         language=primary_language(doc.language)
         or primary_language(lang_match.group(1) if lang_match else None),
-        site_name=one_line(doc.sitename) if doc.sitename else None,
+        site_name=site,
     )

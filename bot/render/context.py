@@ -71,11 +71,32 @@ class Material:
         return out
 
     def context(self, title: str, summary: str, hashtags: list[str]) -> dict[str, Any]:
+        sentences = self.sentences_of(summary) if summary else []
         return {
-            **self.base, "title": title, "summary": summary,
-            "sentences": self.sentences_of(summary) if summary else [],
+            **self.base, "title": title, "summary": summary, "sentences": sentences,
+            "lead": self.lead_of(sentences), "teaser": self.teaser_for(summary),
             "hashtags": list(hashtags), "hashtag_line": " ".join(f"#{h}" for h in hashtags),
         }
+
+    def teaser_for(self, summary: str) -> str:
+        """The hook while the post has room for a summary at all: '' once the fitting has
+        dropped the summary, the cut-down text once it has cut one."""
+        if not summary:
+            return ""
+        if summary in self.variants or summary == self.hook:
+            return self.hook or self.lead_of(self.sentences_of(summary))
+        return summary
+
+    def lead_of(self, sentences: list[str]) -> str:
+        """The first of ``sentences`` that can open a post on its own (no "He said ..." or
+        "But ..." whose subject the reader never met); '' when none can."""
+        from bot.summarize.extractive import leans_on_previous
+
+        language = self.base.get("article", {}).get("language") or "en"
+        for s in sentences:
+            if not leans_on_previous(s, language):
+                return s
+        return ""
 
 
 def gather(article: Article, summary: Summary, account: Account, settings: Settings) -> Material:

@@ -76,10 +76,12 @@ class _Fitter:
         return Draft("", "", (), "title and summary left out: they cannot fit")
 
     def thread(self, first: Draft) -> list[str]:
-        """Follow-up posts for the sentences of the richest summary not in ``first``."""
+        """Follow-up posts for the sentences of the richest summary that the first post does
+        not show (a template may print only part of the summary, e.g. its lead)."""
         if not self.m.variants:
             return []
-        rest = [s for s in self.m.sentences_of(self.m.variants[0]) if s not in first.summary]
+        shown = self.text(first)
+        rest = [s for s in self.m.sentences_of(self.m.variants[0]) if s not in shown]
         items: list[str] = []
         current = ""
         for s in rest:
@@ -115,7 +117,7 @@ def render_post(article: Article, summary: Summary, account: Account, settings: 
         warnings.append(f"too long: {length} > {rules.max_length} even after shortening")
     thread: list[str] = []
     best = material.variants[0] if material.variants else ""
-    if account.thread and account.platform == "twitter" and best and draft.summary != best:
+    if account.thread and account.platform == "twitter" and best:
         thread = fitter.thread(draft)
     return Post(
         platform=account.platform, account=account.name, text=text,

@@ -9,10 +9,12 @@ most one blank line in a row, NFC-normalised.
 Variables a template sees (see :data:`CONTEXT_KEYS`): ``article`` (title, url, author,
 published, image, tags, language, site_name, as read), ``title`` (the title as fitted),
 ``summary`` (the summary text as fitted, may be empty), ``sentences`` (that text as a
-list of sentences), ``hook``, ``link`` (with the account's UTM parameters, or None),
-``hashtags`` (list, no '#'), ``hashtag_line`` ("#A #B" or ""), ``site_name``,
-``platform`` and ``account`` (the account name). Filter: ``hashtag`` ("climate change"
--> "#ClimateChange").
+list of sentences), ``lead`` (the first of those sentences that can open a post: never one
+that starts "He ..." or "But ..."; may be empty), ``hook``, ``teaser`` (the hook, as long
+as the fitting leaves room for a summary; may be empty), ``link`` (with the account's
+UTM parameters, or None), ``hashtags`` (list, no '#'), ``hashtag_line`` ("#A #B" or ""),
+``site_name``, ``platform`` and ``account`` (the account name). Filter: ``hashtag``
+("climate change" -> "#ClimateChange").
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from bot.errors import ConfigError, RenderError
 from bot.render.context import hashtag_text
 
 CONTEXT_KEYS = (
-    "article", "title", "summary", "sentences", "hook", "link", "hashtags", "hashtag_line",
+    "article", "title", "summary", "sentences", "lead", "hook", "teaser", "link", "hashtags",
+    "hashtag_line",
     "site_name", "platform", "account",
 )
 
@@ -107,14 +110,16 @@ def sample_contexts(platform: str, account: str) -> list[dict[str, Any]]:
         "article": article, "title": article["title"],
         "summary": "The first sentence. The second sentence.",
         "sentences": ["The first sentence.", "The second sentence."],
-        "hook": "The first sentence.", "link": "https://example.org/news/sample?utm_source=x",
+        "lead": "The first sentence.", "hook": "The first sentence.",
+        "teaser": "The first sentence.",
+        "link": "https://example.org/news/sample?utm_source=x",
         "hashtags": ["News", "Sample"], "hashtag_line": "#News #Sample",
         "site_name": "Sample Publication", "platform": platform, "account": account,
     }
     sparse_article = {**article, "url": None, "author": None, "published": None, "image": None,
                       "tags": [], "language": None, "site_name": None}
-    sparse = {**full, "article": sparse_article, "summary": "", "sentences": [], "hook": "",
-              "link": None, "hashtags": [], "hashtag_line": ""}
+    sparse = {**full, "article": sparse_article, "summary": "", "sentences": [], "lead": "",
+              "hook": "", "teaser": "", "link": None, "hashtags": [], "hashtag_line": ""}
     return [full, sparse]
 
 

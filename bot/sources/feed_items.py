@@ -52,6 +52,9 @@ class FeedItem:
     has_full_content: bool
     feed_title: str | None = None
     """The title of the feed the item came from (the site's name, usually)."""
+    language: str | None = None
+    """The language the feed declares for the item (``xml:lang``, the channel's
+    ``<language>``), as written."""
 
     @property
     def text(self) -> str:
@@ -165,6 +168,16 @@ def _looks_complete(html: str, text: str) -> bool:
     return not (len(text) < 1500 and _CUT_SHORT.search(text[-80:]))
 
 
+def _language(entry: Mapping[str, Any]) -> str | None:
+    details = [*(entry.get("content") or ()), entry.get("summary_detail"),
+               entry.get("title_detail")]
+    for detail in details:
+        lang = (detail or {}).get("language")
+        if lang and str(lang).strip():
+            return str(lang).strip()
+    return None
+
+
 def item_from_entry(entry: Mapping[str, Any], feed_title: str | None = None) -> FeedItem:
     """Reduce one feedparser entry to a :class:`FeedItem`."""
     title = _detail_text(str(entry.get("title") or ""), entry.get("title_detail"))
@@ -185,4 +198,5 @@ def item_from_entry(entry: Mapping[str, Any], feed_title: str | None = None) -> 
         content_hash=content_hash(title, text or summary),
         has_full_content=html is not None and _looks_complete(html, text),
         feed_title=" ".join((feed_title or "").split()) or None,
+        language=_language(entry),
     )

@@ -5,16 +5,16 @@ Everything that can go wrong becomes a one-line :class:`~bot.errors.FetchError`
 it comes back as a :class:`Fetched` with status 304 and no content, for the feed
 poller's conditional requests.
 
-Decoding (:meth:`Fetched.text`): a byte-order mark wins, then the ``charset`` of the
-Content-Type header, then (HTML only) a ``<meta charset>`` in the first 4 KB, then
-UTF-8. HTML is decoded with replacement characters for bad bytes (as browsers do:
-one stray byte must not lose an article); anything else must decode cleanly or
-raises FetchError naming the byte offset.
+Decoding (:meth:`Fetched.text`, :mod:`bot.sources.charset`): a byte-order mark wins,
+then the ``charset`` of the Content-Type header, then (HTML only) a ``<meta charset>`` in
+the first 4 KB, then UTF-8 when the bytes are valid UTF-8, else charset-normalizer's guess.
+HTML is decoded with replacement characters for bad bytes (as browsers do: one stray byte
+must not lose an article); anything else must decode cleanly or raises FetchError naming
+the byte offset.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 import time
 from collections.abc import Collection, Mapping
@@ -45,14 +45,6 @@ FEED_TYPES: tuple[str, ...] = (
 )
 """Media types accepted for a feed (plus text/html, see above)."""
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
-# WHATWG Encoding: these labels mean windows-1252 in HTML.
-_HTML_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
-                 "us-ascii": "cp1252", "ascii": "cp1252"}
-
-
 @dataclass(frozen=True)
 class Fetched:
     """The outcome of one successful GET (or a 304)."""
@@ -81,38 +73,13 @@ class Fetched:
 
     def text(self) -> str:
         """The body as text (see the module docstring for the rules)."""
-        data = self.content
-        html = self.is_html
-        for bom, bom_codec in _BOMS:
-            if data.startswith(bom):
-                return self._decode(data, bom_codec, html)
-        label = self.encoding
-        if label is None and html:
-            m = _META_CHARSET.search(data[:4096])
-            label = m.group(1).decode("ascii") if m else None
-        name = _codec_name(label, html) or "utf-8"
-        return self._decode(data, name, html)
+        from bot.sources.charset import CharsetError, decode
 
-    def _decode(self, data: bytes, name: str, html: bool) -> str:
         try:
-            return data.decode(name, errors="replace" if html else "strict")
-        except UnicodeDecodeError as exc:
-            raise FetchError(
-                f"{safe_url(self.url)}: not valid {name} text at byte {exc.start}",
-                status=self.status, url=safe_url(self.url),
-            ) from None
-
-
-def _codec_name(label: str | None, html: bool) -> str | None:
-    if not label:
-        return None
-    label = label.strip().lower()
-    if html and label in _HTML_ALIASES:
-        return _HTML_ALIASES[label]
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None  # unknown charset: fall back to UTF-8
+            return decode(self.content, declared=self.encoding, html=self.is_html)[0]
+        except CharsetError as exc:
+            raise FetchError(f"{safe_url(self.url)}: {exc}", status=self.status,
+                             url=safe_url(self.url)) from None
 
 
 def safe_url(url: str) -> str:

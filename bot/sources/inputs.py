@@ -94,29 +94,27 @@ def _read_file(path: Path, shown: str, http: Http) -> RawInput:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise SourceError(f"cannot read {shown}: {reason}") from None
-    text = _decode(data, shown, http.max_bytes)
-    kind = SUFFIX_KINDS.get(path.suffix.lower()) or sniff_kind(text)
+    suffix_kind = SUFFIX_KINDS.get(path.suffix.lower())
+    text = _decode(data, shown, http.max_bytes, suffix_kind)
+    kind = suffix_kind or sniff_kind(text)
     return RawInput(kind, text, shown)
 
 
-def _decode(data: bytes, shown: str, limit: int) -> str:
+def _decode(data: bytes, shown: str, limit: int, kind: Kind | None = None) -> str:
+    """Text in any encoding (see :mod:`bot.sources.charset`); HTML is recognised by the
+    suffix (``kind``) or by a first ``<``."""
+    from bot.sources.charset import CharsetError, decode
+
     if len(data) > limit:
         raise SourceError(f"{shown} is larger than {limit} bytes")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{shown} is not valid UTF-16 (byte {exc.start})") from None
-    else:
-        if b"\x00" in data:
-            raise SourceError(f"{shown} looks like a binary file (it contains NUL bytes), not text")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
-            raise SourceError(
-                f"{shown} is not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); "
-                "save it as UTF-8") from None
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and b"\x00" in data:
+        raise SourceError(f"{shown} looks like a binary file (it contains NUL bytes), not text")
+    html = kind == "html" or (kind is None and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<")
+    try:
+        text = decode(data, html=html)[0]
+    except CharsetError as exc:
+        raise SourceError(f"{shown} is {exc}; save it as UTF-8") from None
     if not text.strip():
         raise SourceError(f"{shown} is empty")
     return text

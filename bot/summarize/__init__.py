@@ -1,9 +1,11 @@
 """Summaries, teasers and hashtags for an article (stage 3: Article -> Summary).
 
-Importing this package is cheap: pysbd and yake are imported on first use.
+Importing this package is cheap: pysbd and the stop-word lists are loaded on first use.
 """
 
 from __future__ import annotations
+
+import re
 
 from bot.config import SummaryConfig
 from bot.models import Article, Summary
@@ -30,30 +32,47 @@ def default_summarizer() -> ExtractiveSummarizer:
     return _default
 
 
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]+", " ", text.casefold()).split())
+
+
+def without_headline(text: str, title: str) -> str:
+    """``text`` without the paragraphs that only repeat the headline (sites print it again
+    after a label, a dek or a "related" link)."""
+    head = _norm(title)
+    if not head:
+        return text
+    paragraphs = text.split("\n\n")
+    kept = [p for p in paragraphs if _norm(p) != head]
+    return text if len(kept) == len(paragraphs) else "\n\n".join(kept)
+
+
 def summarize_article(
     article: Article, cfg: SummaryConfig, summarizer: Summarizer | None = None
 ) -> Summary:
     """The article's best ``cfg.sentences`` sentences, the step-down variants, hook, hashtags.
 
     ``variants`` is richest first: the best N sentences, the best N-1, ..., the best one,
-    each in article order joined by single spaces (duplicates left out). The hook falls
-    back to the first summary sentence, then to the title, so it is never empty for an
-    article with a title.
+    each in article order joined by single spaces (duplicates left out). Everything comes
+    from the body, never from the headline: paragraphs that repeat the headline are left
+    out, and an article without a usable body sentence gets no summary and no hook (its
+    posts are the headline and the link).
     """
     s = summarizer or default_summarizer()
     language = article.language or cfg.language
-    best = s.summarize(article.text, language=language, max_sentences=cfg.sentences)
+    text = without_headline(article.text, article.title)
+    best = s.summarize(text, language=language, max_sentences=cfg.sentences)
     variants: list[str] = []
     if best:
         variants.append(" ".join(best))
         for k in range(len(best) - 1, 0, -1):
-            v = " ".join(s.summarize(article.text, language=language, max_sentences=k))
+            v = " ".join(s.summarize(text, language=language, max_sentences=k))
             if v and v not in variants:
                 variants.append(v)
-    hook = s.hook(article.text, language=language) or (best[0] if best else article.title)
+    hook = s.hook(text, language=language) or (best[0] if best else "")
     return Summary(
         sentences=best,
         variants=variants,
         hook=hook,
-        hashtags=_hashtags(article, cfg.hashtags, language=language),
+        hashtags=_hashtags(article, cfg.hashtags, language=language, mode=cfg.hashtag_mode),
     )

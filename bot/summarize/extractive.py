@@ -111,8 +111,42 @@ def _is_question(text: str) -> bool:
     return text.rstrip("\"'”’») ").endswith(("?", "？", "؟"))
 
 
+# The same for other languages: pronouns and connectives that need the sentence before.
+# fmt: off
+_DANGLING_BY_LANGUAGE = {
+    "de": frozenset({"er", "sie", "es", "dies", "diese", "dieser", "dieses", "aber", "doch",
+                     "außerdem", "dabei", "damit", "dann", "dort", "sein", "seine", "ihr", "ihre"}),
+    "fr": frozenset({"il", "elle", "ils", "elles", "cela", "ceci", "ce", "mais", "donc", "puis",
+                     "ensuite", "cependant", "son", "sa", "ses", "leur", "leurs"}),
+    "es": frozenset({"él", "ella", "ellos", "ellas", "esto", "eso", "pero", "sin", "además",
+                     "entonces", "su", "sus"}),
+    "pt": frozenset({"ele", "ela", "eles", "elas", "isso", "isto", "mas", "porém", "além",
+                     "então", "seu", "sua", "seus", "suas"}),
+    "tr": frozenset({"o", "bu", "şu", "onlar", "ancak", "ama", "fakat", "ayrıca"}),
+}
+# fmt: on
+
+
+def leans_on_previous(sentence: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """True when the sentence opens with a pronoun or connective that needs the sentence
+    before it ("He said ...", "But ..."): it cannot open a post."""
+    first = sentence.lstrip("\"'“‘«(").split(None, 1)
+    if not first:
+        return False
+    word = first[0].strip(",;:.!?\"'”’»").lower().replace("’", "'")
+    word = word.split("'", 1)[0] if "'" in word else word  # "It's", "She'll"
+    lang = normalize_language(language)
+    return word in _DANGLING_STARTS or word in _DANGLING_BY_LANGUAGE.get(lang, frozenset())
+
+
 def _is_dangling(text: str) -> bool:
-    return text.split(None, 1)[0].strip(",;:").lower() in _DANGLING_STARTS
+    return leans_on_previous(text, "en")
+
+
+def _shouting(s: str) -> bool:
+    """All capitals (a label or a heading), in a script that has lower case."""
+    cased = [c for c in s if c.isupper() or c.islower()]
+    return bool(cased) and not any(c.islower() for c in cased)
 
 
 def _length_factor(n: int, t: Tuning) -> float:
@@ -129,8 +163,10 @@ def _sentences(text: str, language: str, t: Tuning) -> list[_Sentence]:
     short: list[_Sentence] = []
     for i, raw in enumerate(split_sentences(text, language)):
         s = junk.clean_sentence(raw)
-        if not s or junk.is_boilerplate(s) or not any(c.islower() for c in s):
+        if not s or junk.is_boilerplate(s) or _shouting(s):
             continue
+        if not (junk.ends_like_a_sentence(s) and junk.starts_like_a_sentence(s)):
+            continue  # a heading, dek, caption or label; or a piece cut from a sentence
         words = content_words(s, language)
         if not words:
             continue

@@ -31,8 +31,28 @@ if TYPE_CHECKING:
 
 DEFAULT_LANGUAGE = "en"
 
-# Scripts whose sentences do not end in '.', '?', '!' followed by a space go to pysbd whole.
-_PYSBD_ONLY = frozenset({"zh", "ja", "my", "am", "hy", "ur", "hi", "mr", "ar", "fa", "el"})
+# Sentence ends that need no pysbd, in whatever language the text is said to be: CJK full
+# stops (no space after them), Arabic/Persian '؟', Urdu '۔', Devanagari '।' '॥', Burmese '။',
+# Ethiopic '።', Armenian '։', each with any closing quotes or brackets that follow.
+_SCRIPT_END_RE = re.compile(
+    r"[。！？｡]+[」』）〕】》〉\"”’)]*\s*"
+    r"|[؟۔।॥။።։]+[»\"”’)\]]*(?:\s+|$)"
+    r"|(?<=[\u0E00-\u0E7F])[ \t]+(?=[\u0E00-\u0E7F])"  # Thai: a space between Thai words
+)
+# A headline, dek or bullet run into the next sentence without a stop: "...against a
+# colleague The cost of divorce ...". Only where a lower-case word is followed by a word that
+# opens English sentences and then by a lower-case word ("The cost", "He said"): mid-sentence,
+# that is never grammatical ("in The Hague" and "Plan A" keep their capitals after).
+_RUN_ON_RE = re.compile(
+    r"(?<=[a-z0-9%])\s+(?=(?:The|He|She|They|It|This|These|Those|His|Her|Their|But|After"
+    r"|When|While|However|Police|Officials)\s+[a-z])")
+_RUN_ON_AFTER_OK = re.compile(
+    r"\b(?:of|in|on|at|for|to|by|from|with|about|and|or|as|than|called|named|titled|is|was"
+    r"|the|a|an|that|said|says|told|wrote|asked|read|reads)$", re.I)
+_RUN_ON_LANGUAGES = frozenset({"en"})
+_THAI_MIN = 40
+"""Thai marks sentences (and some phrases) with a space: pieces shorter than this many
+characters are joined to the next one."""
 _OPENERS = "\"'“‘«(["
 _CLOSERS = "\"'”’»)]"
 _PARAGRAPH_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -140,8 +160,50 @@ def _classify(p: str, m: re.Match[str], spans: list[tuple[int, int]], lang: _Lan
     return "ambiguous"
 
 
+def _script_pieces(p: str) -> list[str]:
+    """``p`` cut after every script-specific sentence end (see ``_SCRIPT_END_RE``)."""
+    out: list[str] = []
+    start = 0
+    for m in _SCRIPT_END_RE.finditer(p):
+        if m.end() >= len(p):
+            break
+        piece = p[start:m.end()].strip()
+        thai = m.group(0).strip() == ""
+        if thai and len(piece) < _THAI_MIN:
+            continue  # too short for a Thai sentence: keep reading
+        out.append(piece)
+        start = m.end()
+    rest = p[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
 def _split_paragraph(p: str, lang: _Lang) -> list[str]:
-    if lang.code in _PYSBD_ONLY or (lang.extra_punct and any(c in p for c in lang.extra_punct)):
+    out: list[str] = []
+    for piece in _script_pieces(p):
+        for part in _run_ons(piece, lang):
+            out.extend(_split_piece(part, lang))
+    return out
+
+
+def _run_ons(p: str, lang: _Lang) -> list[str]:
+    """``p`` cut where a sentence ran into the next without a stop (English only)."""
+    if lang.code not in _RUN_ON_LANGUAGES:
+        return [p]
+    out: list[str] = []
+    start = 0
+    for m in _RUN_ON_RE.finditer(p):
+        if _RUN_ON_AFTER_OK.search(p[start:m.start()]):
+            continue
+        out.append(p[start:m.start()])
+        start = m.end()
+    out.append(p[start:])
+    return out
+
+
+def _split_piece(p: str, lang: _Lang) -> list[str]:
+    if lang.extra_punct and any(c in p for c in lang.extra_punct):
         return _pysbd(p, lang)
     spans = [(q.start(), q.end()) for q in _SPAN_RE.finditer(p)]
     out: list[str] = []
@@ -184,13 +246,19 @@ def split_paragraphs(text: str, language: str = DEFAULT_LANGUAGE) -> list[list[s
     """The sentences of ``text`` grouped by paragraph (empty paragraphs left out)."""
     if not text or not text.strip():
         return []
-    lang = _lang(normalize_language(language))
-    result: list[list[str]] = []
+    return [list(p) for p in _split_cached(text, normalize_language(language))]
+
+
+@lru_cache(maxsize=16)
+def _split_cached(text: str, code: str) -> tuple[tuple[str, ...], ...]:
+    """Cached: the summariser and the hashtag picker read the same article."""
+    lang = _lang(code)
+    result: list[tuple[str, ...]] = []
     for paragraph in _paragraphs(text):
         sents = _tidy(_split_paragraph(paragraph, lang))
         if sents:
-            result.append(sents)
-    return result
+            result.append(tuple(sents))
+    return tuple(result)
 
 
 def split_sentences(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:

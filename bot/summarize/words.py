@@ -1,49 +1,43 @@
 """Words and stop words, shared by the summariser and the hashtag picker.
 
-The stop-word lists are yake's own (one file per language in the installed ``yake``
-package); they are read straight from disk, so using them does not import yake.
+Stop words come from the ``stop-words`` package (python-stop-words: one list per language,
+33 languages, by ISO 639-1 code). A language it does not know gets the English list when the
+text is in a Latin script and no list otherwise: an English stop word never occurs in Thai.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from bot.summarize.sentences import normalize_language
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-# ISO 639-1 codes whose yake stop-word file has another name.
-_YAKE_FILE_CODES = {"cs": "cz", "nb": "no", "nn": "no"}
+# ISO 639-1 codes that the package files under another code.
+_ALIASES = {"no": "nb", "nn": "nb", "ms": "ms", "in": "id", "iw": "he"}
+_LATIN_FALLBACK = frozenset({
+    "af", "ca", "cy", "eo", "et", "eu", "ga", "gl", "hr", "is", "lb", "lt", "lv", "mt", "sl",
+    "sq", "sw", "tl", "yo", "az", "uz", "bs", "sr",
+})
 
 
-def _stopword_dir() -> Path | None:
-    spec = importlib.util.find_spec("yake")  # finds the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "core" / "StopwordsList"
-
-
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def stopwords(language: str | None) -> frozenset[str]:
-    """Lower-case stop words for ``language`` (English when yake has no list for it)."""
+    """Lower-case stop words for ``language`` (see the module docstring for the fallback)."""
+    from stop_words import LANGUAGE_MAPPING, StopWordError, get_stop_words
+
     code = normalize_language(language)
-    folder = _stopword_dir()
-    if folder is None:
+    code = _ALIASES.get(code, code)
+    if code not in LANGUAGE_MAPPING:
+        if code not in _LATIN_FALLBACK and code != "en":
+            return frozenset()
+        code = "en"
+    try:
+        found = get_stop_words(code)
+    except StopWordError:
         return frozenset()
-    for candidate in (_YAKE_FILE_CODES.get(code, code), "en"):
-        path = folder / f"stopwords_{candidate}.txt"
-        if path.is_file():
-            raw = path.read_bytes()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("iso-8859-1")
-            words = (w.strip().lower() for w in text.splitlines())
-            return frozenset(w for w in words if w)
-    return frozenset()
+    return frozenset(w.strip().lower().replace("’", "'") for w in found if w.strip())
 
 
 def words(text: str) -> list[str]:

@@ -140,10 +140,19 @@ def test_binary_file(tmp_path: Path) -> None:
     assert_clean_failure(bot("preview", str(p)))
 
 
-def test_invalid_utf8(tmp_path: Path) -> None:
+def test_text_in_no_encoding(tmp_path: Path) -> None:
     p = tmp_path / "a.txt"
-    p.write_bytes(b"Title\n\nSome text \xff\xfe broken here and more words.\n")
+    p.write_bytes(b"Title\n\nSome text " + bytes(range(0x80, 0x100)) + b" and more words.\n")
     assert "UTF-8" in assert_clean_failure(bot("preview", str(p)))
+
+
+def test_a_windows_1252_text_file_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "a.txt"
+    p.write_bytes("Café reopens\n\nThe café on the square reopens on Monday after a"
+                  " long renovation, the owner said.\n".encode("cp1252"))
+    result = bot("preview", str(p))
+    assert result.returncode == 0, result.stderr
+    assert "Café reopens" in result.stdout
 
 
 def test_empty_article(tmp_path: Path) -> None:

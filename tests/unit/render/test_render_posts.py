@@ -25,7 +25,7 @@ ARTICLE = Article(title=TITLE, text="...", url=URL, image="https://news.example.
 def fb_text(title: str, summary: str, tags: str = "\n\n#Trams") -> str:
     """What the bundled Facebook template makes of these pieces (no UTM configured)."""
     body = f"\n\n{summary}" if summary else ""
-    return f"{title}{body}\n\nRead more: {URL}{tags}"
+    return f"{title}{body}\n\n{URL}{tags}"
 
 
 def fb_post(limit: int) -> tuple[str, list[str]]:
@@ -68,7 +68,7 @@ def test_hashtags_go_before_words_are_cut() -> None:
     assert "hashtags dropped to fit" in warnings
 
 
-def test_x_cuts_the_hook_when_even_the_title_is_too_long() -> None:
+def test_x_cuts_the_headline_when_even_it_is_too_long() -> None:
     long_title = " ".join(["headline"] * 40)  # 359 characters
     hook = "Residents " + " ".join(["celebrate"] * 40) + "."
     article = Article(title=long_title, text="...", url=URL)
@@ -78,9 +78,10 @@ def test_x_cuts_the_hook_when_even_the_title_is_too_long() -> None:
     post = render_post(article, summary, account, settings, Templates(settings), rules_for(account))
     assert post.fits and post.length == weighted_length(post.text) <= 280
     first, rest = post.text.split("\n\n", 1)
-    assert first.startswith("Residents celebrate") and first.endswith("celebrate…")
+    # X carries the news: the headline, cut at a word, rather than the hook
+    assert first.startswith("headline headline") and first.endswith("headline…")
     assert rest == URL  # the link survives; hashtags dropped before words were cut
-    assert "summary shortened to fit" in post.warnings
+    assert "title shortened to fit" in post.warnings
 
 
 def test_the_link_gets_the_account_utm_and_is_never_cut() -> None:
@@ -154,7 +155,7 @@ def test_control_characters_and_line_breaks_in_article_data_are_cleaned() -> Non
     summary = Summary(sentences=["One\u0007 sentence\n\n\nhere."], hook="", hashtags=[])
     settings = Settings(accounts=[Account(name="fb", platform="facebook")])
     post = render_posts(article, summary, settings, rules_of=rules_for)[0]
-    assert post.text == f"Bad title with breaks\n\nOne sentence here.\n\nRead more: {URL}"
+    assert post.text == f"Bad title with breaks\n\nOne sentence here.\n\n{URL}"
 
 
 def test_without_variants_the_sentences_are_stepped_down() -> None:
@@ -197,15 +198,15 @@ def test_no_thread_without_thread_mode_or_when_everything_fits() -> None:
     assert render_posts(
         ARTICLE, summary, Settings(accounts=[plain]), rules_of=rules_for
     )[0].thread == []
+    # X shows the headline and the lead; thread mode carries the rest of the summary
     threaded = Account(name="x", platform="twitter", thread=True)
-    assert render_posts(
-        ARTICLE, SUMMARY, Settings(accounts=[threaded]), rules_of=rules_for
-    )[0].thread == []
+    post = render_posts(ARTICLE, SUMMARY, Settings(accounts=[threaded]), rules_of=rules_for)[0]
+    assert S1 in post.text and post.thread == [f"{S2} {S3}"]
 
 
 def test_a_post_that_cannot_fit_is_flagged_not_hidden() -> None:
     account = Account(name="fb", platform="facebook", max_length=20)
     post = render_posts(ARTICLE, SUMMARY, Settings(accounts=[account]), rules_of=rules_for)[0]
     assert not post.fits and post.length > post.limit == 20
-    assert post.text == f"Read more: {URL}"
+    assert post.text == URL
     assert any(w.startswith("too long:") for w in post.warnings)

@@ -361,14 +361,21 @@ def test_meta_charset_is_sniffed_for_html(site: FakeSite) -> None:
     assert "Привет" in fetch(site.url("/meta-charset"), HTTP).text()
 
 
-def test_invalid_utf8_html_decodes_with_replacement(site: FakeSite) -> None:
-    assert fetch(site.url("/bad-utf8-html"), HTTP).text() == "<p>caf\ufffd ok</p>"
+def test_undeclared_legacy_html_is_detected(site: FakeSite) -> None:
+    assert fetch(site.url("/bad-utf8-html"), HTTP).text() == "<p>café ok</p>"
+
+
+def test_a_stray_byte_in_declared_utf8_html_becomes_a_replacement() -> None:
+    got = Fetched("http://x/", 200, b"<p>caf\xe9 ok</p>", "text/html", "utf-8", {})
+    assert got.text() == "<p>caf\ufffd ok</p>"
 
 
 def test_invalid_utf8_non_html_names_the_byte(site: FakeSite) -> None:
     got = fetch(site.url("/bad-utf8-text"), HTTP, accept=("text/plain",))
-    with pytest.raises(FetchError, match="not valid utf-8 text at byte 3"):
-        got.text()
+    assert got.text() == "café"  # undeclared: detected
+    declared = Fetched("http://x/", 200, b"caf\xe9", "text/plain", "utf-8", {})
+    with pytest.raises(FetchError, match=r"not valid UTF-8 \(byte 0xe9 at offset 3\)"):
+        declared.text()
 
 
 def test_byte_order_mark_wins_over_header() -> None:

@@ -75,10 +75,28 @@ def test_binary_file(tmp_path: Path) -> None:
         read_input(path, HTTP)
 
 
-def test_invalid_utf8_names_the_offset(tmp_path: Path) -> None:
-    path = _write(tmp_path / "a.txt", b"Title\ncaf\xe9 au lait")
-    with pytest.raises(SourceError, match=r"not valid UTF-8 \(byte 0xe9 at offset 9\)"):
+def test_text_in_no_encoding_names_the_offset(tmp_path: Path) -> None:
+    path = _write(tmp_path / "a.txt", b"Title\n" + bytes(range(0x80, 0x100)))
+    with pytest.raises(SourceError, match=r"not valid UTF-8 \(byte 0x80 at offset 6\)"):
         read_input(path, HTTP)
+
+
+@pytest.mark.parametrize(("name", "text", "codec"), [
+    ("page.html", "<html><body><p>Ça coûte très cher à Genève, déjà.</p></body></html>", "cp1252"),
+    ("page.html", "<html><p>Der Bürgermeister lädt zur Straßenfeier ein.</p></html>", "iso-8859-1"),
+    ("page.htm", "<p>Bu haberin başlığı: İstanbul’da güneşli bir gün ve hava çok sıcak.</p>",
+     "cp1254"),
+    ("note.txt", "Café\n\nUne crème brûlée à la française, s’il vous plaît.", "cp1252"),
+])
+def test_legacy_encodings_are_read(tmp_path: Path, name: str, text: str, codec: str) -> None:
+    path = _write(tmp_path / name, text.encode(codec))
+    assert read_input(path, HTTP).content == text
+
+
+def test_meta_charset_of_a_saved_page_is_used(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="windows-1251"></head><p>Привет, мир</p></html>'
+    path = _write(tmp_path / "ru.html", page.encode("cp1251"))
+    assert "Привет, мир" in read_input(path, HTTP).content
 
 
 def test_invalid_utf8_offset_counts_the_bom(tmp_path: Path) -> None:
@@ -156,7 +174,7 @@ def test_stdin_is_read_and_sniffed() -> None:
     (b"", "<stdin> is empty"),
     (b"\n  \n", "<stdin> is empty"),
     (b"abc\x00def", "<stdin> looks like a binary file"),
-    (b"ok \xc3(", r"<stdin> is not valid UTF-8 \(byte 0xc3 at offset 3\)"),
+    (b"ok " + bytes(range(0x80, 0x100)), r"<stdin> is not valid UTF-8 \(byte 0x80 at offset 3\)"),
     (b"x" * 1001, "<stdin> is larger than 1000 bytes"),
 ])
 def test_bad_stdin(data: bytes, message: str) -> None:

@@ -58,10 +58,39 @@ def test_fewer_sentences_than_asked() -> None:
     assert [len(split_sentences(v)) for v in summary.variants] == [2, 1]
 
 
-def test_empty_text_falls_back_to_title() -> None:
+def test_no_body_sentence_no_summary_and_no_hook() -> None:
+    # The headline is never used as a summary or hook: the post is then headline + link.
     summary = summarize_article(Article(title="Just a title", text=""), SummaryConfig(hashtags=0))
-    assert summary.sentences == [] and summary.variants == []
-    assert summary.hook == "Just a title"
+    assert summary.sentences == [] and summary.variants == [] and summary.hook == ""
+
+
+def test_paragraphs_repeating_the_headline_are_not_summary() -> None:
+    title = "Ferry line to reopen in spring"
+    text = ("Review\n\nFerry line to reopen in spring\n\nThe ferry line between the old harbour"
+            " and the island will reopen in April after two years of repairs, the authority"
+            " said.\n\nTickets will cost the same as before the closure, the authority added.")
+    summary = summarize_article(Article(title=title, text=text), SummaryConfig(hashtags=0))
+    assert all(title not in s for s in summary.sentences)
+    assert "Review" not in summary.sentences  # a label without a full stop
+    assert summary.sentences[0].startswith("The ferry line")
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("ja", "市議会は月曜日、新しい予算を承認した。市長は予算について「よかった」と述べた。"
+           "次の会議は来月に開かれる予定です。"),
+    ("ar", "وافق مجلس المدينة يوم الاثنين على الميزانية الجديدة بعد نقاش طويل. هل هذا جيد للمدينة؟"
+           " قال الرئيس إن الميزانية ستساعد الجميع في المدينة."),
+    ("hi", "नगर परिषद ने सोमवार को नया बजट मंजूर किया। महापौर ने इस फैसले का स्वागत किया।"
+           " अगली बैठक अगले महीने होगी।"),
+])
+def test_every_script_gets_a_summary_from_its_body(language: str, text: str) -> None:
+    # Without a language (a .txt file), and with it: sentences are split either way.
+    for lang in (None, language):
+        article = Article(title="見出し" if language == "ja" else "Headline", text=text,
+                          language=lang)
+        summary = summarize_article(article, SummaryConfig(sentences=2, hashtags=0))
+        assert len(summary.sentences) == 2, summary.sentences
+        assert all(s in text for s in summary.sentences)
 
 
 class _Lead:
