@@ -172,8 +172,8 @@ def run_dispatch(mode: str = "headers", *, limit: int = 10, span: float = 5.0,
                  windows: int = 6, extra_windows: int = 2, tick: float = 0.02) -> DispatchRun:
     """Queue ``limit * (windows + extra_windows)`` posts and send them through the real
     dispatch path against a rate-limited fake X; see the module docstring."""
-    from bot.dispatch import dispatch_account, make_owner
-    from bot.store import DeliveryStatus, Store
+    from bot.dispatch import dispatch_account
+    from bot.store import DeliveryStatus, Store, make_owner
 
     queued = limit * (windows + extra_windows)
     fake: FakeX

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.errors import BotError
 
@@ -40,7 +41,7 @@ def check_accounts(
     from bot.adapters.auth import persist_refreshed
     from bot.adapters.registry import get_adapter
 
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     warn_before = timedelta(days=settings.scheduler.token_expiry_warn_days)
     results: list[AccountCheck] = []
     for account in settings.accounts:
@@ -53,9 +54,9 @@ def check_accounts(
             account.name, account.platform, ok=False, mode="dry run" if dry else "live"
         )
         try:
-            adapter = get_adapter(account, settings)
-            ident = adapter.verify()
-            persist_refreshed(settings, account.name, adapter)
+            with get_adapter(account, settings) as adapter:
+                ident = adapter.verify()
+                persist_refreshed(settings, account.name, adapter)
         except BotError as exc:
             check.error = str(exc)
             log.error(

@@ -23,7 +23,7 @@ from bot.adapters.pricing import dollars, micros, post_cost, prices_for, read_co
 from bot.config import Account, Settings
 from bot.errors import StoreError
 from bot.models import Post
-from bot.store import DUE_STATUSES, Cost, DeliveryStatus
+from bot.store import DUE_STATUSES, Cost, DeliveryStatus, post_of
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter, PublishResult
@@ -76,27 +76,13 @@ def record_reads(store: Store, account: Account, adapter: Adapter | None,
                  extra={"account": account.name, "delivery": delivery_id, "posts_read": n})
 
 
-def look_up(store: Store, account: Account, adapter: Adapter, row: DeliveryRow,
-            since: datetime, now: datetime) -> PublishResult | None:
-    """``adapter.find_existing`` for ``row``'s link, its reads recorded whatever the answer
-    (a look-up cut short was read, and billed, as far as it got)."""
-    try:
-        return adapter.find_existing(row.link, since=since) if row.link else None
-    finally:
-        record_reads(store, account, adapter, row.id, now)
-
-
 def found_spend(account: Account, row: DeliveryRow) -> Cost | None:
     """The cost of ``row``'s post, found on the platform after a crash (paid for once)."""
-    from bot.dispatch import post_of
-
     post = post_of(row)
     return post_spend(account, post, once=True) if post is not None else None
 
 
 def _row_cost(account: Account, row: DeliveryRow) -> int:
-    from bot.dispatch import post_of
-
     post = post_of(row)
     return post_cost(account, post) if post is not None else 0
 

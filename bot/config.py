@@ -66,6 +66,11 @@ class Credentials(_Model):
     def present(self) -> set[str]:
         return {k for k, v in self if v is not None and v.get_secret_value() != ""}
 
+    def value(self, key: str) -> str | None:
+        """The secret ``key`` in clear (None when it is not set or empty)."""
+        secret = getattr(self, key)
+        return (secret.get_secret_value() or None) if secret is not None else None
+
 
 class PostingWindow(_Model):
     """Local hours in which an account may post; outside them is quiet time."""

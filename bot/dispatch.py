@@ -18,53 +18,32 @@ a human. Errors from the adapters decide what happens next:
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.budget import hold_if_over, post_spend, record_reads, release_fitting
+from bot.clock import Clock, utcnow
 from bot.config import Account, Settings
 from bot.errors import (
     AlreadyPosted,
     AuthError,
     BotError,
     ConfigError,
-    PublishError,
     RateLimited,
     Rejected,
     RenderError,
-    Transient,
 )
 from bot.failpoints import failpoint
-from bot.models import Article, Post
+from bot.policy import backoff_delay, day_start, in_window, rate_limit_delay
+from bot.store import post_of
 
 if TYPE_CHECKING:
-    from bot.adapters.base import Adapter
-    from bot.store import DeliveryRow, Store
+    from bot.adapters.base import Adapter, PublishResult
+    from bot.models import Post
+    from bot.store import Cost, DeliveryRow, Store
 
 log = logging.getLogger("bot.dispatch")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def make_owner() -> str:
-    """A name for this process in leases and locks: host, pid and a random tail."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def open_store(settings: Settings) -> Store:
-    """Open the ledger and bring its schema up to date."""
-    from bot.store import Store
-
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
-    store.upgrade()
-    return store
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -118,30 +97,6 @@ class Outcome:
 
 
 # --------------------------------------------------------------------------- sending
-def _backoff(settings: Settings, attempts: int) -> float:
-    from bot.scheduler.policy import backoff_delay
-
-    return backoff_delay(attempts, settings.scheduler)
-
-
-def _rate_delay(settings: Settings, retry_after: float | None) -> float:
-    from bot.scheduler.policy import rate_limit_delay
-
-    return rate_limit_delay(retry_after, settings.scheduler)
-
-
-def delivery_payload(post: Post, article: Article) -> dict[str, Any]:
-    """What a delivery row keeps: the post exactly as it will be sent, and the article's
-    metadata (its text is left out: the post holds what matters)."""
-    return {"post": post.model_dump(mode="json"),
-            "article": article.model_dump(mode="json", exclude={"text"})}
-
-
-def post_of(row: DeliveryRow) -> Post | None:
-    data = (row.payload or {}).get("post")
-    return Post.model_validate(data) if data else None
-
-
 def deliver(
     settings: Settings,
     store: Store,
@@ -150,196 +105,185 @@ def deliver(
     *,
     owner: str,
     adapter: Adapter | None = None,
-    now: datetime | None = None,
+    clock: Clock = utcnow,
 ) -> Outcome:
-    """Send one claimed delivery and settle it in the ledger. Never raises PublishError."""
-    from bot.adapters.registry import get_adapter
+    """Send one claimed delivery and settle it in the ledger. Never raises PublishError.
 
-    now = now or utcnow()
-    out = Outcome(account=account.name, platform=account.platform, status="", delivery_id=row.id)
+    An adapter made here is closed before this returns (one passed in stays the caller's);
+    every time written to the ledger comes from ``clock``.
+    """
+    attempt = _Attempt(settings, store, account, row, owner=owner, clock=clock)
     post = post_of(row)
     if post is None:
-        store.mark_dead(
-            row.id, error="no rendered post stored for this delivery", now=now, owner=owner
-        )
-        out.status, out.error = "dead", "no rendered post stored"
-        return out
-    extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
-    from bot.budget import hold_if_over, post_spend, record_reads
-
-    held = hold_if_over(settings, store, account, row, post, owner=owner, now=now)
+        return attempt.dead("no rendered post stored for this delivery",
+                            short="no rendered post stored")
+    attempt.post = post
+    held = hold_if_over(settings, store, account, row, post, owner=owner, now=clock())
     if held is not None:  # nothing is sent or read for it (bot/budget.py)
-        out.status, out.error = "over_budget", held
-        return out
-    in_doubt = False
+        return attempt._settled("over_budget", held)
     try:
-        adapter = adapter or get_adapter(account, settings)
-        if not post.link and not settings.is_dry_run(account):
+        result, used = attempt.send(post, adapter)
+    except AlreadyPosted as exc:
+        return attempt.already_posted(exc)
+    except RateLimited as exc:
+        return attempt.rate_limited(exc)
+    except AuthError as exc:
+        return attempt.paused(exc)
+    except (Rejected, RenderError, ConfigError) as exc:
+        return attempt.dead(str(exc))
+    except BotError as exc:  # Transient and every other PublishError
+        return attempt.retry_or_die(str(exc))
+    except Exception as exc:  # an adapter bug must not lose the delivery
+        log.exception("%s: unexpected error while sending", account.name, extra=attempt.extra)
+        return attempt.retry_or_die(f"unexpected {exc.__class__.__name__}")
+    failpoint("after_publish")  # fault tests only (bot/failpoints.py): die before the commit
+    return attempt.published(result, used)
+
+
+class _Attempt:
+    """One attempt at one claimed delivery: the platform call, then the ledger update that
+    the answer (or the error) calls for. Each ``settle`` method returns the Outcome."""
+
+    def __init__(self, settings: Settings, store: Store, account: Account, row: DeliveryRow,
+                 *, owner: str, clock: Clock) -> None:
+        self.settings, self.store, self.account, self.row = settings, store, account, row
+        self.owner, self.clock = owner, clock
+        self.in_doubt = False
+        """True while asking the platform whether an earlier attempt got through."""
+        self.post: Post | None = None
+        """The post being sent (what it costs is recorded with it)."""
+        self.extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
+        self.out = Outcome(account=account.name, platform=account.platform, status="",
+                           delivery_id=row.id)
+
+    def send(self, post: Post, adapter: Adapter | None) -> tuple[PublishResult, Adapter]:
+        """Publish ``post`` (after looking on the platform when an earlier attempt may have
+        reached it); returns the result and the adapter used."""
+        from bot.adapters.auth import keep_refreshed
+        from bot.adapters.registry import get_adapter
+
+        own = adapter is None
+        used = adapter or get_adapter(self.account, self.settings)
+        try:
+            return self._publish(post, used), used
+        finally:
+            keep_refreshed(self.settings, self.account.name, used)  # whatever the outcome
+            record_reads(self.store, self.account, used, self.row.id, self.clock())  # X bills
+            if own:
+                used.close()
+
+    def _publish(self, post: Post, adapter: Adapter) -> PublishResult:
+        dry = self.settings.is_dry_run(self.account)
+        if not post.link and not dry:
             raise Rejected("the post has no link; a live post needs the article's URL")
-        if (row.attempts > 1 or row.last_error) and post.link and not settings.is_dry_run(account):
+        if (self.row.attempts > 1 or self.row.last_error) and post.link and not dry:
             # An earlier attempt (this run's, or one before a `bot retry`) may have reached
             # the platform, its answer lost or the process killed: look before sending
             # again. Cannot tell: retry later.
-            in_doubt = True
-            found = adapter.find_existing(post.link, since=row.created_at)
-            in_doubt = False
+            self.in_doubt = True
+            found = adapter.find_existing(post.link, since=self.row.created_at)
+            self.in_doubt = False
             if found is not None:
                 raise AlreadyPosted("an earlier attempt reached the platform",
                                     remote_id=found.remote_id, remote_url=found.url)
-        result = adapter.publish(post, delivery_id=row.id)
-    except AlreadyPosted as exc:
-        store.mark_sent(
-            row.id, remote_id=exc.remote_id, remote_url=exc.remote_url, now=utcnow(), owner=owner,
-            cost=post_spend(account, post, once=True),
-        )
-        log.info("%s: already on the platform, recorded as sent", account.name, extra=extra)
-        out.status, out.remote_id, out.url = "already_sent", exc.remote_id, exc.remote_url
-        return out
-    except RateLimited as exc:
-        delay = _rate_delay(settings, exc.retry_after)
-        until = utcnow() + timedelta(seconds=delay)
-        store.release(row.id, next_attempt_at=until, now=utcnow(), owner=owner, error=str(exc))
-        store.pause_account(account.name, reason=f"rate limited: {exc}", until=until, now=utcnow())
-        log.warning(
-            "%s: rate limited, next try at %s",
-            account.name,
-            until.isoformat(timespec="seconds"),
-            extra=extra,
-        )
-        out.status, out.error = "rate_limited", str(exc)
-        return out
-    except AuthError as exc:
-        store.release(row.id, next_attempt_at=utcnow(), now=utcnow(), owner=owner, error=str(exc))
-        store.pause_account(account.name, reason=f"auth: {exc}", until=None, now=utcnow())
-        log.error(
-            "%s: credentials refused, account paused until `bot accounts resume %s`: %s",
-            account.name,
-            account.name,
-            exc,
-            extra=extra,
-        )
-        out.status, out.error = "paused", str(exc)
-        return out
-    except (Rejected, RenderError, ConfigError) as exc:
-        store.mark_dead(row.id, error=str(exc), now=utcnow(), owner=owner)
-        log.error("%s: refused for good: %s", account.name, exc, extra=extra)
-        out.status, out.error = "dead", str(exc)
-        return out
-    except (Transient, PublishError, BotError) as exc:
-        return _retry_or_die(settings, store, account, row, owner, str(exc), out, extra,
-                             in_doubt=in_doubt)
-    except Exception as exc:  # an adapter bug must not lose the delivery
-        log.exception("%s: unexpected error while sending", account.name, extra=extra)
-        msg = f"unexpected {exc.__class__.__name__}"
-        return _retry_or_die(settings, store, account, row, owner, msg, out, extra,
-                             in_doubt=in_doubt)
-    finally:
-        if adapter is not None:  # a refreshed token must be kept whatever the outcome
-            _keep_refreshed(settings, account, adapter)
-            record_reads(store, account, adapter, row.id, utcnow())  # X bills each post read
-    failpoint("after_publish")  # fault tests only (bot/failpoints.py): die before the commit
-    out.remote_id, out.url = result.remote_id, result.url
-    if result.status == "awaiting_human":
-        store.mark_awaiting_human(row.id, now=utcnow(), owner=owner)
-        out.status = "awaiting_human"
-        log.info(
-            "%s: community post ready for a human (delivery %s)", account.name, row.id, extra=extra
-        )
-    elif result.status == "dry_run":
-        store.mark_previewed(row.id, now=utcnow(), owner=owner)
-        out.status = "dry_run"  # the dry-run adapter has logged the exact text
-    else:
-        store.mark_sent(
-            row.id, remote_id=result.remote_id, remote_url=result.url, now=utcnow(), owner=owner,
-            cost=post_spend(account, post, result),
-        )
-        out.status = "sent"
-        log.info("%s: posted %s", account.name, result.url or result.remote_id, extra=extra)
-        _pause_if_used_up(store, account, adapter, extra)
-    return out
+        return adapter.publish(post, delivery_id=self.row.id)
 
+    # -- settling ----------------------------------------------------------------------
+    def _cost(self, result: PublishResult | None = None, *, once: bool = False) -> Cost | None:
+        """What the post cost (X bills it), recorded with ``mark_sent``; see bot/budget.py."""
+        return post_spend(self.account, self.post, result, once=once) if self.post else None
 
-def _pause_if_used_up(store: Store, account: Account, adapter: Adapter, extra: dict[str, Any]
-                      ) -> None:
-    """When the platform's answer said no post is left in its window, hold the account until
-    the window resets: the next claim waits for the reset instead of earning a 429."""
-    paused_until = getattr(adapter, "paused_until", None)
-    until = paused_until() if callable(paused_until) else None
-    if not isinstance(until, (int, float)):
-        return
-    when = datetime.fromtimestamp(until, UTC)
-    store.pause_account(
-        account.name, reason="rate limit used up until the platform's reset", until=when,
-        now=utcnow(),
-    )
-    log.info("%s: rate limit used up, next post at %s", account.name,
-             when.isoformat(timespec="seconds"), extra=extra)
+    def _settled(self, status: str, error: str | None = None) -> Outcome:
+        self.out.status, self.out.error = status, error
+        return self.out
 
+    def already_posted(self, exc: AlreadyPosted) -> Outcome:
+        self.store.mark_sent(self.row.id, remote_id=exc.remote_id, remote_url=exc.remote_url,
+                             now=self.clock(), owner=self.owner,
+                             cost=self._cost(once=True))
+        log.info("%s: already on the platform, recorded as sent", self.account.name,
+                 extra=self.extra)
+        self.out.remote_id, self.out.url = exc.remote_id, exc.remote_url
+        return self._settled("already_sent")
 
-def _keep_refreshed(settings: Settings, account: Account, adapter: Adapter) -> None:
-    from bot.adapters.auth import persist_refreshed
+    def rate_limited(self, exc: RateLimited) -> Outcome:
+        now = self.clock()
+        until = now + timedelta(seconds=rate_limit_delay(exc.retry_after, self.settings.scheduler))
+        self.store.release(self.row.id, next_attempt_at=until, now=now, owner=self.owner,
+                           error=str(exc))
+        self.store.pause_account(self.account.name, reason=f"rate limited: {exc}", until=until,
+                                 now=now)
+        log.warning("%s: rate limited, next try at %s", self.account.name,
+                    until.isoformat(timespec="seconds"), extra=self.extra)
+        return self._settled("rate_limited", str(exc))
 
-    try:
-        persist_refreshed(settings, account.name, adapter)
-    except (OSError, BotError) as exc:  # the post is out; do not turn this into a failure
-        log.error("%s: could not store refreshed credentials: %s", account.name, exc)
+    def paused(self, exc: AuthError) -> Outcome:
+        now = self.clock()
+        self.store.release(self.row.id, next_attempt_at=now, now=now, owner=self.owner,
+                           error=str(exc))
+        self.store.pause_account(self.account.name, reason=f"auth: {exc}", until=None, now=now)
+        log.error("%s: credentials refused, account paused until `bot accounts resume %s`: %s",
+                  self.account.name, self.account.name, exc, extra=self.extra)
+        return self._settled("paused", str(exc))
 
+    def dead(self, error: str, *, short: str | None = None) -> Outcome:
+        self.store.mark_dead(self.row.id, error=error, now=self.clock(), owner=self.owner)
+        log.error("%s: refused for good: %s", self.account.name, error, extra=self.extra)
+        return self._settled("dead", short or error)
 
-def _retry_or_die(
-    settings: Settings,
-    store: Store,
-    account: Account,
-    row: DeliveryRow,
-    owner: str,
-    error: str,
-    out: Outcome,
-    extra: dict[str, Any],
-    *,
-    in_doubt: bool = False,
-) -> Outcome:
-    if row.attempts >= settings.scheduler.max_attempts and in_doubt:
-        # Giving up without knowing whether an earlier attempt is on the platform.
-        store.mark_uncertain(
-            row.id,
-            error=f"gave up after {row.attempts} attempts; an earlier one may have been "
-            f"posted: {error}",
-            now=utcnow(),
-            owner=owner,
-        )
-        log.error("%s: giving up after %d attempts, unsure whether it was posted: %s",
-                  account.name, row.attempts, error, extra=extra)
-        out.status, out.error = "uncertain", error
-        return out
-    if row.attempts >= settings.scheduler.max_attempts:
-        store.mark_dead(
-            row.id,
-            error=f"gave up after {row.attempts} attempts: {error}",
-            now=utcnow(),
-            owner=owner,
-        )
-        log.error(
-            "%s: giving up after %d attempts: %s", account.name, row.attempts, error, extra=extra
-        )
-        out.status, out.error = "dead", error
-        return out
-    delay = _backoff(settings, row.attempts)
-    store.mark_retry(
-        row.id,
-        error=error,
-        next_attempt_at=utcnow() + timedelta(seconds=delay),
-        now=utcnow(),
-        owner=owner,
-    )
-    log.warning(
-        "%s: attempt %d failed (%s); retrying in %.0f s",
-        account.name,
-        row.attempts,
-        error,
-        delay,
-        extra=extra,
-    )
-    out.status, out.error = "retry", error
-    return out
+    def retry_or_die(self, error: str) -> Outcome:
+        """Back to the queue with a backoff; after max_attempts dead, or uncertain when the
+        last attempt could not tell whether an earlier one is on the platform."""
+        row, now = self.row, self.clock()
+        if row.attempts >= self.settings.scheduler.max_attempts:
+            if self.in_doubt:
+                self.store.mark_uncertain(
+                    row.id, error=f"gave up after {row.attempts} attempts; an earlier one may "
+                    f"have been posted: {error}", now=now, owner=self.owner)
+                log.error("%s: giving up after %d attempts, unsure whether it was posted: %s",
+                          self.account.name, row.attempts, error, extra=self.extra)
+                return self._settled("uncertain", error)
+            self.store.mark_dead(row.id, error=f"gave up after {row.attempts} attempts: {error}",
+                                 now=now, owner=self.owner)
+            log.error("%s: giving up after %d attempts: %s", self.account.name, row.attempts,
+                      error, extra=self.extra)
+            return self._settled("dead", error)
+        delay = backoff_delay(row.attempts, self.settings.scheduler)
+        self.store.mark_retry(row.id, error=error, next_attempt_at=now + timedelta(seconds=delay),
+                              now=now, owner=self.owner)
+        log.warning("%s: attempt %d failed (%s); retrying in %.0f s", self.account.name,
+                    row.attempts, error, delay, extra=self.extra)
+        return self._settled("retry", error)
+
+    def published(self, result: PublishResult, adapter: Adapter) -> Outcome:
+        row, now, name = self.row, self.clock(), self.account.name
+        self.out.remote_id, self.out.url = result.remote_id, result.url
+        if result.status == "awaiting_human":
+            self.store.mark_awaiting_human(row.id, now=now, owner=self.owner)
+            log.info("%s: community post ready for a human (delivery %s)", name, row.id,
+                     extra=self.extra)
+            return self._settled("awaiting_human")
+        if result.status == "dry_run":
+            self.store.mark_previewed(row.id, now=now, owner=self.owner)
+            return self._settled("dry_run")  # the dry-run adapter has logged the exact text
+        self.store.mark_sent(row.id, remote_id=result.remote_id, remote_url=result.url, now=now,
+                             owner=self.owner, cost=self._cost(result))
+        log.info("%s: posted %s", name, result.url or result.remote_id, extra=self.extra)
+        self._pause_if_used_up(adapter, now)
+        return self._settled("sent")
+
+    def _pause_if_used_up(self, adapter: Adapter, now: datetime) -> None:
+        """When the platform's answer said no post is left in its window, hold the account
+        until the window resets: the next claim waits for the reset instead of earning a 429."""
+        until = adapter.paused_until(now.timestamp())
+        if until is None:
+            return
+        when = datetime.fromtimestamp(until, UTC)
+        self.store.pause_account(self.account.name,
+                                 reason="rate limit used up until the platform's reset",
+                                 until=when, now=now)
+        log.info("%s: rate limit used up, next post at %s", self.account.name,
+                 when.isoformat(timespec="seconds"), extra=self.extra)
 
 
 def dispatch_account(
@@ -348,17 +292,14 @@ def dispatch_account(
     account: Account,
     *,
     owner: str,
-    now: datetime | None = None,
+    clock: Clock = utcnow,
     limit: int = 1,
 ) -> list[Outcome]:
     """Send up to ``limit`` due deliveries of one account, honouring window, spacing and cap."""
-    from bot.budget import release_fitting
-    from bot.scheduler.policy import day_start, in_window
-
     outcomes: list[Outcome] = []
-    release_fitting(settings, store, account, now=now or utcnow(), actor=owner)  # month, budget
+    release_fitting(settings, store, account, now=clock(), actor=owner)  # month turned, budget
     for _ in range(limit):
-        t = now or utcnow()
+        t = clock()
         if not in_window(account, t):
             break
         row = store.claim_next(
@@ -372,5 +313,5 @@ def dispatch_account(
         )
         if row is None:
             break
-        outcomes.append(deliver(settings, store, account, row, owner=owner))
+        outcomes.append(deliver(settings, store, account, row, owner=owner, clock=clock))
     return outcomes

@@ -19,8 +19,10 @@ scheduler records them on the delivery or feed they belong to.
     │   ├── AlreadyPosted      the platform says it is a duplicate: for us, a success
     │   └── Transient          5xx, timeout, connection reset: retry later
     └── StoreError             the database could not be read or written (exit 3)
+        └── LockLost           another daemon took over this SQLite database's lock
 
-Messages are one line, meant for a human, and never carry a secret.
+Messages are one line, meant for a human, and never carry a secret. Anything else that
+escapes a command is a bug: the CLI prints one line and exits 70 (``EX_SOFTWARE``).
 """
 
 from __future__ import annotations
@@ -122,3 +124,7 @@ class StoreError(BotError):
     """The database could not be read or written."""
 
     exit_code = 3
+
+
+class LockLost(StoreError):
+    """Another daemon took over the single-daemon lock of this SQLite database: stop."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import utcnow
 from bot.config import Account, Feed, Settings, mask_url
-from bot.dispatch import delivery_payload, utcnow
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
@@ -59,7 +59,8 @@ _CLIENTS_LOCK = threading.Lock()
 
 
 def _client(settings: Settings) -> Any:
-    """One pooled HTTP client per HTTP configuration, shared by every poll of this process."""
+    """One pooled HTTP client per HTTP configuration, shared by every poll of this process
+    until :func:`close_clients`."""
     from bot.sources.feeds import shared_client
 
     h = settings.http
@@ -68,6 +69,17 @@ def _client(settings: Settings) -> Any:
         if key not in _CLIENTS:
             _CLIENTS[key] = shared_client(h, h.concurrency)
         return _CLIENTS[key]
+
+
+def close_clients() -> None:
+    """Close the shared feed clients (at shutdown); a later poll opens a new one."""
+    with _CLIENTS_LOCK:
+        clients = list(_CLIENTS.values())
+        _CLIENTS.clear()
+    for client in clients:
+        client.close()
+
+
 def routed_accounts(settings: Settings, feed: Feed) -> list[Account]:
     names = feed.accounts
     return [a for a in settings.accounts if a.enabled and (names is None or a.name in names)]
@@ -171,8 +183,6 @@ def _ingest_items(
     backfill: int,
     now: datetime,
 ) -> None:
-    from bot.sources.feeds import item_matches, too_old
-
     report.seen = len(items)
     newest = sorted(
         items, key=lambda i: i.published or datetime.min.replace(tzinfo=UTC), reverse=True
@@ -186,63 +196,96 @@ def _ingest_items(
             or store.find_article(content_hash=item.content_hash)
         )
         if existing:
-            report.duplicates += 1
-            if existing.content_hash != item.content_hash or existing.title != item.title:
-                if not existing.edited:
-                    log.info(
-                        "feed %s: %r changed after it was first seen; not posting again",
-                        feed.name,
-                        item.title,
-                        extra={"feed": feed.name},
-                    )
-                store.mark_article_edited(
-                    existing.id, title=item.title, content_hash=item.content_hash, now=now
-                )
-                report.edited += 1
-            if key in backfill_keys and not first_run:
-                lacking = [a for a in routed_accounts(settings, feed)
-                           if store.find_delivery(existing.id, a.name) is None]
-                if lacking:
-                    _queue(settings, store, feed, item, existing.id, report, now,
-                           accounts=lacking)
-            elif existing.payload.get(QUEUE_FOR):
-                _resume(settings, store, feed, item, existing, report, now)
-            continue
-        report.new += 1
-        # Decide before recording: the article row then says which accounts it is owed to,
-        # so a crash between it and its deliveries is repaired by the next poll (_resume).
-        skip, reason = "", None
-        if first_run and key not in backfill_keys:
-            skip = "recorded_only"
-        elif reason := item_matches(feed, item):
-            skip = "filtered"
-        elif too_old(feed, item, now):
-            skip = "too_old"
-        owed = [] if skip else [a.name for a in routed_accounts(settings, feed)]
-        store.add_article(
-            id=key,
-            feed=feed.name,
-            guid=item.guid,
-            url=item.link,
-            title=item.title,
-            content_hash=item.content_hash,
-            published_at=item.published,
-            payload={QUEUE_FOR: owed} if owed else {},
-            now=now,
-        )
-        failpoint("after_article")  # fault tests only (bot/failpoints.py)
-        if skip == "recorded_only":
-            report.recorded_only += 1
-            continue
-        if skip == "filtered":
-            report.filtered += 1
+            _seen_again(settings, store, feed, item, existing, report, now,
+                        backfill=key in backfill_keys and not first_run)
+        else:
+            _first_seen(settings, store, feed, item, key, report, now,
+                        record_only=first_run and key not in backfill_keys)
+
+
+def _seen_again(
+    settings: Settings,
+    store: Store,
+    feed: Feed,
+    item: Any,
+    existing: ArticleRow,
+    report: IngestReport,
+    now: datetime,
+    *,
+    backfill: bool,
+) -> None:
+    """An item already in the ledger: note an edit (never posted again); queue what a
+    backfill asks for, or what an interrupted poll left unqueued."""
+    report.duplicates += 1
+    if existing.content_hash != item.content_hash or existing.title != item.title:
+        if not existing.edited:
             log.info(
-                "feed %s: skipping %r: %s", feed.name, item.title, reason, extra={"feed": feed.name}
+                "feed %s: %r changed after it was first seen; not posting again",
+                feed.name,
+                item.title,
+                extra={"feed": feed.name},
             )
-            continue
-        if skip == "too_old":
-            report.too_old += 1
-            continue
+        store.mark_article_edited(
+            existing.id, title=item.title, content_hash=item.content_hash, now=now
+        )
+        report.edited += 1
+    if backfill:
+        lacking = [a for a in routed_accounts(settings, feed)
+                   if store.find_delivery(existing.id, a.name) is None]
+        if lacking:
+            _queue(settings, store, feed, item, existing.id, report, now, accounts=lacking)
+    elif existing.payload.get(QUEUE_FOR):
+        _resume(settings, store, feed, item, existing, report, now)
+
+
+def _first_seen(
+    settings: Settings,
+    store: Store,
+    feed: Feed,
+    item: Any,
+    key: str,
+    report: IngestReport,
+    now: datetime,
+    *,
+    record_only: bool,
+) -> None:
+    """A new item: record it, then queue its deliveries unless it is only recorded (first
+    run), filtered out or too old."""
+    from bot.sources.feeds import item_matches, too_old
+
+    report.new += 1
+    # Decide before recording: the article row then says which accounts it is owed to,
+    # so a crash between it and its deliveries is repaired by the next poll (_resume).
+    skip, reason = "", None
+    if record_only:
+        skip = "recorded_only"
+    elif reason := item_matches(feed, item):
+        skip = "filtered"
+    elif too_old(feed, item, now):
+        skip = "too_old"
+    owed = [] if skip else [a.name for a in routed_accounts(settings, feed)]
+    store.add_article(
+        id=key,
+        feed=feed.name,
+        guid=item.guid,
+        url=item.link,
+        title=item.title,
+        content_hash=item.content_hash,
+        published_at=item.published,
+        payload={QUEUE_FOR: owed} if owed else {},
+        now=now,
+    )
+    failpoint("after_article")  # fault tests only (bot/failpoints.py)
+    if skip == "recorded_only":
+        report.recorded_only += 1
+    elif skip == "filtered":
+        report.filtered += 1
+        log.info(
+            "feed %s: skipping %r: %s", feed.name, item.title, reason, extra={"feed": feed.name}
+        )
+    elif skip == "too_old":
+        report.too_old += 1
+    else:
         _queue(settings, store, feed, item, key, report, now)
 
 
@@ -296,6 +339,7 @@ def _queue(
     """
     from bot.extract.feeditem import article_from_item
     from bot.pipeline import prepare_article
+    from bot.store import add_post_delivery
 
     if accounts is None:
         accounts = routed_accounts(settings, feed)
@@ -322,17 +366,9 @@ def _queue(
         return
     added = 0
     for post in posts:
-        acc = settings.account(post.account)
-        row = store.add_delivery(
-            article_id=article_id,
-            account=acc.name,
-            platform=acc.platform,
-            text=post.text,
-            link=post.link,
-            payload=delivery_payload(post, article),
-            next_attempt_at=now,
-            now=now,
-        )
+        row = add_post_delivery(store, article_id=article_id,
+                                account=settings.account(post.account), post=post,
+                                article=article, now=now)
         if row is not None:
             added += 1
     report.deliveries += added

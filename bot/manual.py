@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.clock import utcnow
 from bot.config import Account, Settings
-from bot.dispatch import Outcome, deliver, delivery_payload, make_owner, open_store, post_of, utcnow
+from bot.dispatch import Outcome, deliver
 from bot.errors import ConfigError
 from bot.models import Article, Post
+from bot.store import add_post_delivery, delivery_payload, make_owner, open_store, post_of
 
 if TYPE_CHECKING:
     from bot.pipeline import Prepared
@@ -87,21 +89,13 @@ def _by_hand_one(
         base.status = "awaiting_human" if waiting else "already_sent"
         base.url, base.delivery_id = row.remote_url, row.id
         return base
-    payload = delivery_payload(post, prepared.article)
     if row is None:
-        row = store.add_delivery(
-            article_id=article_id,
-            account=account.name,
-            platform=account.platform,
-            text=post.text,
-            link=post.link,
-            payload=payload,
-            next_attempt_at=now,
-            now=now,
-        )
+        row = add_post_delivery(store, article_id=article_id, account=account, post=post,
+                                article=prepared.article, now=now)
         row = row or store.find_delivery(article_id, account.name)
     elif force or row.status not in (S.SENDING,):
-        store.retry(row.id, now=now, payload=payload, text=post.text, force=force)
+        store.retry(row.id, now=now, payload=delivery_payload(post, prepared.article),
+                    text=post.text, force=force)
     assert row is not None
     claimed = store.claim_specific(
         row.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds

@@ -1,9 +1,10 @@
-"""Drive the stages: read -> extract -> summarise -> render, then deliver through adapters.
+"""Drive the stages: read -> extract -> summarise -> render; no side effects.
 
-``prepare`` has no side effects and backs ``bot preview`` / ``bot post --dry-run``.
-The stateful half lives beside it: :mod:`bot.ingest` (feeds in, deliveries recorded) and
-:mod:`bot.dispatch` (claim, send, settle); the job functions at the bottom are what the
-scheduler runs.
+``prepare`` backs ``bot preview`` / ``bot post --dry-run``, ``prepare_article`` renders the
+articles :mod:`bot.ingest` records and :mod:`bot.manual` re-renders. The stateful work lives
+above it: :mod:`bot.ingest` (feeds in, deliveries recorded), :mod:`bot.dispatch` (claim,
+send, settle), :mod:`bot.reconcile`, :mod:`bot.manual`; :mod:`bot.scheduler.jobs` holds the
+job functions the daemon runs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from bot.config import PLATFORMS, Account, Feed, Settings
+from bot.config import PLATFORMS, Account, Settings
 from bot.errors import ConfigError
 from bot.models import Article, Post, Summary
+
+if TYPE_CHECKING:
+    from bot.render.templates import Templates
 
 
 @dataclass
@@ -148,44 +152,3 @@ def prepare(
     chosen = select_accounts(settings, platforms=platforms, accounts=accounts)
     article = read_article(arg, settings, url=url, stdin=stdin)
     return prepare_article(article, settings, chosen)
-
-
-# --------------------------------------------------------------------------- daemon jobs
-# The scheduler calls these; they live in bot.ingest / bot.dispatch / bot.accounts and are
-# imported on first use so that `bot --help` stays light.
-if TYPE_CHECKING:
-    from bot.accounts import AccountCheck
-    from bot.dispatch import Outcome
-    from bot.ingest import IngestReport
-    from bot.render.templates import Templates
-    from bot.store import Store
-
-
-def poll_feed_job(settings: Settings, store: Store, feed: Feed, *, owner: str) -> IngestReport:
-    """Poll one feed and queue deliveries for its new articles."""
-    from bot.ingest import poll_feed
-
-    return poll_feed(settings, store, feed, owner=owner)
-
-
-def dispatch_account_job(
-    settings: Settings, store: Store, account: Account, *, owner: str
-) -> list[Outcome]:
-    """Send the due deliveries of one account (window, spacing and cap permitting)."""
-    from bot.dispatch import dispatch_account
-
-    return dispatch_account(settings, store, account, owner=owner, limit=5)
-
-
-def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
-    """Settle deliveries a crash left in 'sending'."""
-    from bot.reconcile import reconcile
-
-    return reconcile(settings, store, owner=owner)
-
-
-def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:
-    """verify() every enabled account; warn before a known token expiry."""
-    from bot.accounts import check_accounts
-
-    return check_accounts(settings, store)

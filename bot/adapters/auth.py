@@ -13,15 +13,18 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from pydantic import SecretStr
 
-from bot.adapters.redact import register_secrets, scrub
 from bot.config import GRAPH_VERSION, NAME_RE, Credentials, Settings
-from bot.errors import AuthError, ConfigError, Transient
+from bot.errors import AuthError, BotError, ConfigError, Transient
+from bot.logs.redact import register_secrets, scrub
+
+if TYPE_CHECKING:
+    from bot.adapters.base import Adapter
 
 log = logging.getLogger("bot.adapters.auth")
 
@@ -285,11 +288,10 @@ def write_secret(dir: Path, account: str, key: str, value: str) -> Path:
     return target
 
 
-def persist_refreshed(settings: Settings, account: str, adapter: object) -> list[str]:
+def persist_refreshed(settings: Settings, account: str, adapter: Adapter) -> list[str]:
     """Store credentials an adapter refreshed (X rotates its OAuth 2.0 refresh token on every
     use) in the token directory and in the loaded settings; returns the keys written."""
-    getter = getattr(adapter, "refreshed_credentials", None)
-    fresh: dict[str, str] = getter() if callable(getter) else {}
+    fresh = adapter.refreshed_credentials()
     if not fresh:
         return []
     for key, value in fresh.items():
@@ -300,3 +302,13 @@ def persist_refreshed(settings: Settings, account: str, adapter: object) -> list
     log.info("account %s: stored refreshed credentials (%s) in %s", account,
              ", ".join(sorted(fresh)), settings.token_dir)
     return sorted(fresh)
+
+
+def keep_refreshed(settings: Settings, account: str, adapter: Adapter) -> None:
+    """:func:`persist_refreshed` after a platform call whose result must stand: a failure to
+    store is logged, not raised (the post is out; X's old refresh token is spent, so the
+    account needs new credentials if this fails)."""
+    try:
+        persist_refreshed(settings, account, adapter)
+    except (OSError, BotError) as exc:
+        log.error("%s: could not store refreshed credentials: %s", account, exc)

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.adapters.redact import mask, register_secrets
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError
+from bot.logs.redact import mask, register_secrets
 from bot.models import Post
 from bot.render.rules import PlatformRules
 
@@ -96,8 +96,7 @@ class Adapter(ABC):
         return self.needs
 
     def secret(self, key: str) -> str | None:
-        value = getattr(self.creds, key)
-        return None if value is None else str(value.get_secret_value()) or None
+        return self.creds.value(key)
 
     def _secret_values(self) -> list[str]:
         return [v for k in self.creds.present() if (v := self.secret(k))]
@@ -131,8 +130,21 @@ class Adapter(ABC):
             f"credentials: {self.credential_summary()}"
         )
 
+    # -- optional features: defaults for platforms that lack them ---------------------------
+    def paused_until(self, now: float | None = None) -> float | None:
+        """Unix seconds until which the platform will refuse posts from this account, when
+        its last answer said the rate-limit window is used up; None: posts are left, or the
+        platform does not say."""
+        return None
+
+    def refreshed_credentials(self) -> dict[str, str]:
+        """Credential keys this adapter renewed while working (e.g. a rotated OAuth 2.0
+        refresh token), to be stored for the next run; empty when nothing changed."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
-        """Release network resources (optional)."""
+        """Release network resources. Adapters are context managers: whoever makes one
+        closes it after use (``with get_adapter(...) as adapter:``)."""
 
     def __enter__(self) -> Adapter:
         return self
@@ -167,3 +179,11 @@ def text_mentions_link(text: str, link: str) -> bool:
         if normalize_link(candidate.rstrip(".,;:!?")) == target:
             return True
     return False
+
+
+def int_or_none(value: object) -> int | None:
+    """``value`` as an int (a header, a JSON field), or None when it is missing or not one."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

@@ -17,8 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
-from bot.adapters.redact import scrub
+from bot.adapters.base import (
+    Adapter,
+    Identity,
+    PublishResult,
+    int_or_none,
+    normalize_link,
+    text_mentions_link,
+)
 from bot.config import Account, Credentials, Settings
 from bot.errors import (
     AlreadyPosted,
@@ -29,6 +35,7 @@ from bot.errors import (
     Rejected,
     Transient,
 )
+from bot.logs.redact import scrub
 from bot.models import Post
 from bot.render.rules import PlatformRules
 
@@ -148,8 +155,8 @@ class FacebookAdapter(Adapter):
             err = {}
         if not isinstance(err, dict):
             err = {}
-        code = _int(err.get("code"))
-        sub = _int(err.get("error_subcode"))
+        code = int_or_none(err.get("code"))
+        sub = int_or_none(err.get("error_subcode"))
         desc = f"HTTP {resp.status_code}"
         if code is not None:
             desc += f", Graph error {code}" + (f"/{sub}" if sub is not None else "")
@@ -212,7 +219,7 @@ class FacebookAdapter(Adapter):
             if debug.get("is_valid") is False:
                 why = (debug.get("error") or {}).get("message", "no reason given")
                 raise AuthError(scrub(f"{self.where}: the Page token is not valid: {why}"))
-            exp = _int(debug.get("expires_at")) or 0
+            exp = int_or_none(debug.get("expires_at")) or 0
             expires_at = datetime.fromtimestamp(exp, UTC) if exp > 0 else None
             scopes = ", ".join(debug.get("scopes") or []) or "unknown"
             when = expires_at.isoformat() if expires_at else "never"
@@ -254,13 +261,6 @@ class FacebookAdapter(Adapter):
             f"{self.label} account {self.account.name!r}: Page {self.page_id} via "
             f"{self.api_base}/{self.version}; credentials: {self.credential_summary()}"
         )
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
 
 
 def _mentions(item: dict[str, Any], link: str) -> bool:

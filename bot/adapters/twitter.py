@@ -20,10 +20,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from bot.adapters.base import Adapter, Identity, PublishResult, normalize_link, text_mentions_link
-from bot.adapters.redact import register_secrets, scrub
+from bot.adapters.base import (
+    Adapter,
+    Identity,
+    PublishResult,
+    int_or_none,
+    normalize_link,
+    text_mentions_link,
+)
 from bot.config import Account, Credentials, Settings
 from bot.errors import AlreadyPosted, AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import register_secrets, scrub
 from bot.models import Post
 from bot.render.rules import PlatformRules
 
@@ -68,13 +75,6 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     return max(0.0, reset - now)
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class RateState:
     """What X's rate-limit headers said about posting, on the last answer to a post."""
@@ -88,10 +88,10 @@ class RateState:
 
     @classmethod
     def of(cls, headers: Mapping[str, str]) -> RateState:
-        reset = _int(headers.get("x-rate-limit-reset"))
+        reset = int_or_none(headers.get("x-rate-limit-reset"))
         return cls(
-            limit=_int(headers.get("x-rate-limit-limit")),
-            remaining=_int(headers.get("x-rate-limit-remaining")),
+            limit=int_or_none(headers.get("x-rate-limit-limit")),
+            remaining=int_or_none(headers.get("x-rate-limit-remaining")),
             reset=float(reset) if reset is not None else None,
             exhausted_until=exhausted_reset(headers),
         )

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
-from bot.adapters.redact import scrub
 from bot.adapters.webhook import send_webhook
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
+from bot.logs.redact import scrub
 from bot.models import Post
 from bot.render.rules import PlatformRules
 

@@ -18,6 +18,9 @@ from bot.errors import BotError, ConfigError
 if TYPE_CHECKING:
     from bot.config import Settings
 
+INTERNAL_ERROR = 70
+"""Exit code for a bug (an exception that is not a BotError): sysexits' EX_SOFTWARE."""
+
 app = typer.Typer(
     name="bot",
     help="Announce published articles on X/Twitter, Facebook Pages and YouTube — once, on time.",
@@ -53,12 +56,9 @@ class State:
 def setup_logging(settings: Settings) -> None:
     """Configure logging and hide every configured secret from it."""
     from bot.logs import setup_logging as _setup
+    from bot.logs.redact import install_redaction
 
     _setup(settings.log_level, settings.log_format)
-    try:
-        from bot.adapters.redact import install_redaction
-    except ImportError:  # pragma: no cover - adapters are part of the package
-        return
     values = [
         v.get_secret_value()
         for c in settings.credentials.values()
@@ -127,4 +127,4 @@ def main() -> None:
             f"internal error: {exc.__class__.__name__}: {exc} "
             "(please report it; run with --log-level DEBUG for the traceback)\n"
         )
-        sys.exit(70)
+        sys.exit(INTERNAL_ERROR)

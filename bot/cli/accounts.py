@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from bot.cli import app, fail, state, views
+from bot.clock import iso
+
+if TYPE_CHECKING:
+    from bot.config import Account, Credentials
 
 accounts_app = typer.Typer(
     help="Configured accounts: check credentials, resume a paused one.", no_args_is_help=True
@@ -24,7 +30,7 @@ def check(
 ) -> None:
     """Call each account's platform to confirm who it is; exit 1 if any check fails."""
     from bot.accounts import check_accounts
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     for n in account or []:
@@ -44,7 +50,7 @@ def check(
                         "ok": r.ok,
                         "mode": r.mode,
                         "identity": r.identity,
-                        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+                        "expires_at": iso(r.expires_at),
                         "error": r.error,
                         "warning": r.warning,
                     }
@@ -75,7 +81,7 @@ def check(
 @accounts_app.command("resume")
 def resume(ctx: typer.Context, name: str = typer.Argument(..., metavar="ACCOUNT")) -> None:
     """Resume an account paused after an auth error (fix its credentials first)."""
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     settings.account(name)
@@ -87,28 +93,38 @@ def resume(ctx: typer.Context, name: str = typer.Argument(..., metavar="ACCOUNT"
     typer.echo(f"account {name} resumed")
 
 
-def _secret(value: str | None, what: str) -> str:
-    if value:
-        return value
-    return str(typer.prompt(what, hide_input=True))
+def _ask(stored: str | None, what: str) -> str:
+    """The stored credential, or else ask for it (input hidden)."""
+    return stored or str(typer.prompt(what, hide_input=True))
 
 
-def _save(ctx: typer.Context, account: str, values: dict[str, str]) -> None:
+def _auth_account(ctx: typer.Context, name: str, platform: str) -> tuple[Account, Credentials]:
+    """The configured account ``name`` (it must be on ``platform``) and its credentials."""
+    settings = state(ctx).settings()
+    acc = settings.account(name)
+    if acc.platform != platform:
+        raise fail(f"account {name!r} is a {acc.platform} account, not {platform}")
+    return acc, settings.creds(name)
+
+
+def _save(ctx: typer.Context, account: str, values: dict[str, str],
+          app_keys: dict[str, str]) -> None:
+    """Store what a flow obtained, and the app's keys beside it (token refreshes and
+    Facebook's appsecret_proof need them)."""
     from bot.adapters.auth import write_secret
 
     settings = state(ctx).settings()
-    for key, value in values.items():
+    stored = dict(values)
+    for key, value in app_keys.items():
+        stored.setdefault(key, value)
+    for key, value in stored.items():
         path = write_secret(settings.token_dir, account, key, value)
         typer.echo(f"stored {key} in {path} (mode 0600)")
     typer.echo("the bot reads them from there from now on (run `bot accounts check`)")
 
 
-def _account(ctx: typer.Context, name: str, platform: str) -> str:
-    settings = state(ctx).settings()
-    acc = settings.account(name)
-    if acc.platform != platform:
-        raise fail(f"account {name!r} is a {acc.platform} account, not {platform}")
-    return acc.api_base or ""
+def _ask_line(question: str) -> str:
+    return str(typer.prompt(question))
 
 
 @auth_app.command("twitter")
@@ -119,23 +135,13 @@ def auth_twitter(
     """OAuth 1.0a PIN flow: authorise the app for an X account; stores the access token."""
     from bot.adapters.auth import twitter_pin_flow
 
-    base = _account(ctx, account, "twitter")
-    settings = state(ctx).settings()
-    creds = settings.creds(account)
-    ck = _secret(
-        creds.consumer_key.get_secret_value() if creds.consumer_key else None,
-        "API key (consumer key)",
-    )
-    cs = _secret(
-        creds.consumer_secret.get_secret_value() if creds.consumer_secret else None,
-        "API key secret (consumer secret)",
-    )
-    values = twitter_pin_flow(
-        ck, cs, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo, api_base=base or None
-    )
-    values.setdefault("consumer_key", ck)
-    values.setdefault("consumer_secret", cs)
-    _save(ctx, account, values)
+    acc, creds = _auth_account(ctx, account, "twitter")
+    keys = {"consumer_key": _ask(creds.value("consumer_key"), "API key (consumer key)"),
+            "consumer_secret": _ask(creds.value("consumer_secret"),
+                                    "API key secret (consumer secret)")}
+    values = twitter_pin_flow(keys["consumer_key"], keys["consumer_secret"], prompt=_ask_line,
+                              echo=typer.echo, api_base=acc.api_base or None)
+    _save(ctx, account, values, keys)
 
 
 @auth_app.command("youtube")
@@ -146,21 +152,12 @@ def auth_youtube(
     """Installed-app OAuth flow: prints a URL, reads the code, stores the refresh token."""
     from bot.adapters.auth import youtube_installed_flow
 
-    base = _account(ctx, account, "youtube")
-    creds = state(ctx).settings().creds(account)
-    cid = _secret(
-        creds.client_id.get_secret_value() if creds.client_id else None, "OAuth client id"
-    )
-    csec = _secret(
-        creds.client_secret.get_secret_value() if creds.client_secret else None,
-        "OAuth client secret",
-    )
-    values = youtube_installed_flow(
-        cid, csec, prompt=lambda q: str(typer.prompt(q)), echo=typer.echo, api_base=base or None
-    )
-    values.setdefault("client_id", cid)
-    values.setdefault("client_secret", csec)
-    _save(ctx, account, values)
+    acc, creds = _auth_account(ctx, account, "youtube")
+    keys = {"client_id": _ask(creds.value("client_id"), "OAuth client id"),
+            "client_secret": _ask(creds.value("client_secret"), "OAuth client secret")}
+    values = youtube_installed_flow(keys["client_id"], keys["client_secret"], prompt=_ask_line,
+                                    echo=typer.echo, api_base=acc.api_base or None)
+    _save(ctx, account, values, keys)
 
 
 @auth_app.command("facebook")
@@ -171,25 +168,11 @@ def auth_facebook(
     """Exchange a user token for a long-lived one and store the Page token from /me/accounts."""
     from bot.adapters.auth import facebook_exchange
 
-    base = _account(ctx, account, "facebook")
-    settings = state(ctx).settings()
-    acc = settings.account(account)
-    creds = settings.creds(account)
-    app_id = _secret(creds.app_id.get_secret_value() if creds.app_id else None, "App id")
-    app_secret = _secret(
-        creds.app_secret.get_secret_value() if creds.app_secret else None, "App secret"
-    )
-    user_token = _secret(None, "User access token (from the Graph API Explorer)")
-    values = facebook_exchange(
-        app_id,
-        app_secret,
-        user_token,
-        acc.page_id,
-        api_base=base or None,
-        graph_version=acc.graph_version,
-        echo=typer.echo,
-    )
-    # as for X and YouTube, keep the app's keys beside the token (appsecret_proof needs them)
-    values.setdefault("app_id", app_id)
-    values.setdefault("app_secret", app_secret)
-    _save(ctx, account, values)
+    acc, creds = _auth_account(ctx, account, "facebook")
+    keys = {"app_id": _ask(creds.value("app_id"), "App id"),
+            "app_secret": _ask(creds.value("app_secret"), "App secret")}
+    user_token = _ask(None, "User access token (from the Graph API Explorer)")
+    values = facebook_exchange(keys["app_id"], keys["app_secret"], user_token, acc.page_id,
+                               api_base=acc.api_base or None, graph_version=acc.graph_version,
+                               echo=typer.echo)
+    _save(ctx, account, values, keys)

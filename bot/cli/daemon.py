@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bot.cli import app, fail, state
+from bot.clock import iso
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 @app.command()
 def run(ctx: typer.Context) -> None:
     """Run the daemon: poll feeds, post new articles on schedule, serve health and metrics."""
-    from bot.dispatch import open_store
     from bot.render.templates import Templates
     from bot.scheduler.daemon import Daemon
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     Templates(settings).validate()  # a broken template stops the start, naming file and line
@@ -90,7 +91,8 @@ def poll(
     ),
 ) -> None:
     """Poll feeds and queue new articles (sending is the daemon's job)."""
-    from bot.dispatch import make_owner, open_store
+    from bot.ingest import close_clients
+    from bot.store import make_owner, open_store
 
     settings = state(ctx).settings()
     feeds = settings.feeds
@@ -116,6 +118,7 @@ def poll(
             backfill = None
             time.sleep(min(f.interval_seconds for f in feeds))
     finally:
+        close_clients()
         store.close()
 
 
@@ -148,7 +151,7 @@ def feeds(
     """Health of each configured feed: last check, last success, errors."""
     from bot.cli import views
     from bot.config import mask_url
-    from bot.dispatch import open_store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)
@@ -163,8 +166,8 @@ def feeds(
             {
                 "name": f.name,
                 "url": mask_url(f.url),
-                "last_checked": r.last_checked_at.isoformat() if r and r.last_checked_at else None,
-                "last_success": r.last_success_at.isoformat() if r and r.last_success_at else None,
+                "last_checked": iso(r.last_checked_at) if r else None,
+                "last_success": iso(r.last_success_at) if r else None,
                 "consecutive_errors": r.consecutive_errors if r else 0,
                 "last_error": r.last_error if r else None,
                 "healthy": bool(r and r.consecutive_errors == 0 and r.last_success_at),

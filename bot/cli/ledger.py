@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.cli import app, fail, state, views
+from bot.clock import iso, utcnow
 
 if TYPE_CHECKING:
-    from bot.store import DeliveryRow
+    from bot.config import Settings
+    from bot.store import DeliveryRow, Store
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 yt_app = typer.Typer(help="YouTube community posts handed to a human.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(yt_app, name="youtube")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(d: datetime | None) -> str | None:
-    return d.isoformat(timespec="seconds") if d else None
 
 
 def _row_json(r: DeliveryRow) -> dict[str, Any]:
@@ -34,10 +27,10 @@ def _row_json(r: DeliveryRow) -> dict[str, Any]:
         "platform": r.platform,
         "status": str(r.status),
         "attempts": r.attempts,
-        "next_attempt": _iso(r.next_attempt_at),
+        "next_attempt": iso(r.next_attempt_at, "seconds"),
         "remote_url": r.remote_url,
         "last_error": r.last_error,
-        "updated": _iso(r.updated_at),
+        "updated": iso(r.updated_at, "seconds"),
     }
 
 
@@ -48,23 +41,38 @@ def status(
     limit: int = typer.Option(15, "--limit", min=1, help="How many recent deliveries to list."),
 ) -> None:
     """Per-account counts, recent deliveries, paused accounts, items needing a human, next runs."""
-    from bot.budget import month_start
-    from bot.dispatch import open_store
-    from bot.store import DeliveryStatus as S
+    from bot.store import open_store
 
     settings = state(ctx).settings()
     store = open_store(settings)
-    month = month_start(_now())
     try:
-        counts = store.counts()
-        recent = store.list_deliveries(limit=limit)
-        attention = store.list_deliveries(
-            status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD, S.OVER_BUDGET], limit=100)
-        accounts_state = store.account_states()
-        next_due = {a.name: store.next_due(a.name) for a in settings.accounts}
-        spend = store.spend_totals(month)
+        accounts, attention, recent = _status_of(settings, store, limit)
     finally:
         store.close()
+    if as_json:
+        views.print_json({
+            "accounts": accounts,
+            "recent": [_row_json(r) for r in recent],
+            "attention": [_row_json(r) for r in attention],
+        })
+        return
+    _print_status(accounts, attention, recent)
+
+
+def _status_of(settings: Settings, store: Store, limit: int
+               ) -> tuple[list[dict[str, Any]], list[DeliveryRow], list[DeliveryRow]]:
+    """Each account's state, counts and spend this month, the deliveries needing attention,
+    the recent ones."""
+    from bot.budget import month_start
+    from bot.store import DeliveryStatus as S
+
+    counts = store.counts()
+    recent = store.list_deliveries(limit=limit)
+    attention = store.list_deliveries(
+        status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD, S.OVER_BUDGET], limit=100)
+    accounts_state = store.account_states()
+    month = month_start(utcnow())
+    spend = store.spend_totals(month)
     accounts: list[dict[str, Any]] = []
     for a in settings.accounts:
         st = accounts_state.get(a.name)
@@ -77,27 +85,27 @@ def status(
                 "counts": counts.get(a.name, {}),
                 "paused": bool(st and st.paused),
                 "paused_reason": st.paused_reason if st else None,
-                "paused_until": _iso(st.paused_until) if st else None,
-                "last_sent": _iso(st.last_sent_at) if st else None,
-                "next_due": _iso(next_due.get(a.name)),
+                "paused_until": iso(st.paused_until, "seconds") if st else None,
+                "last_sent": iso(st.last_sent_at, "seconds") if st else None,
+                "next_due": iso(store.next_due(a.name), "seconds"),
                 "spend": views.spend_json(a, spend.get(a.name), month),
             }
         )
-    doc = {
-        "accounts": accounts,
-        "recent": [_row_json(r) for r in recent],
-        "attention": [_row_json(r) for r in attention],
-    }
-    if as_json:
-        views.print_json(doc)
-        return
+    return accounts, attention, recent
+
+
+def _print_status(accounts: list[dict[str, Any]], attention: list[DeliveryRow],
+                  recent: list[DeliveryRow]) -> None:
     from rich.table import Table
+
+    from bot.store import DeliveryStatus as S
 
     out = views.console()
     # only the statuses that occur: nine mostly-zero columns squeeze every cell on a terminal
     shown = [s.value for s in S if any(d["counts"].get(s.value) for d in accounts)]
     billed = any(d["spend"]["usd"] or d["spend"]["budget_usd"] is not None for d in accounts)
-    money = [f"spent {month:%Y-%m}"] if billed else []  # only when something costs money
+    # only when something costs money
+    money = [f"spent {accounts[0]['spend']['month']}"] if billed else []
     t = Table("account", "platform", "mode", *shown, *money, "next due", title="Deliveries")
     for d in accounts:
         name = d["name"] + (" (PAUSED)" if d["paused"] else "")
@@ -145,10 +153,10 @@ def retry(
     ),
 ) -> None:
     """Queue a delivery again (failed, dead, uncertain or skipped)."""
-    from bot.dispatch import open_store
     from bot.errors import BotError
     from bot.manual import requeue
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import RETRYABLE
 
     if (delivery_id is None) == (not failed):
@@ -183,8 +191,8 @@ def retry(
 @app.command()
 def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Never send this delivery (it stays in the ledger as skipped)."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
     from bot.store.deliveries import SKIPPABLE
 
     store = open_store(state(ctx).settings())
@@ -194,7 +202,7 @@ def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"
             raise fail(f"no delivery with id {delivery_id}")
         if row.status not in (*SKIPPABLE, S.SKIPPED):
             raise fail(f"delivery {delivery_id} is {row.status}; it cannot be skipped")
-        store.skip(delivery_id, now=_now())
+        store.skip(delivery_id, now=utcnow())
         typer.echo(f"delivery {delivery_id} skipped")
     finally:
         store.close()
@@ -204,14 +212,11 @@ def skip(ctx: typer.Context, delivery_id: int = typer.Argument(..., metavar="ID"
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (the daemon also does this at start-up)."""
     from bot.config import mask_url
-    from bot.store import Store
+    from bot.store import open_store
 
     settings = state(ctx).settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
+    store = open_store(settings)
     try:
-        store.upgrade()
         typer.echo(f"database {mask_url(settings.db_url)} at revision {store.current_revision()}")
     finally:
         store.close()
@@ -222,8 +227,8 @@ def yt_pending(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="One JSON document.")
 ) -> None:
     """Community posts waiting for a human: text ready to paste, link, image."""
-    from bot.dispatch import open_store, post_of
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store, post_of
 
     store = open_store(state(ctx).settings())
     try:
@@ -240,7 +245,7 @@ def yt_pending(
                 "text": r.text,
                 "link": r.link,
                 "image": p.image if p else None,
-                "since": _iso(r.updated_at),
+                "since": iso(r.updated_at, "seconds"),
             }
         )
     if as_json:
@@ -272,8 +277,8 @@ def yt_done(
     url: str | None = typer.Argument(None, metavar="[URL]", help="The community post's URL."),
 ) -> None:
     """Record that a human published the community post."""
-    from bot.dispatch import open_store
     from bot.store import DeliveryStatus as S
+    from bot.store import open_store
 
     store = open_store(state(ctx).settings())
     try:
@@ -282,7 +287,7 @@ def yt_done(
             raise fail(f"no delivery with id {delivery_id}")
         if row.status != S.AWAITING_HUMAN:
             raise fail(f"delivery {delivery_id} is {row.status}, not awaiting a human")
-        store.mark_human_done(delivery_id, remote_url=url, now=_now())
+        store.mark_human_done(delivery_id, remote_url=url, now=utcnow())
         typer.echo(f"delivery {delivery_id} recorded as published" + (f": {url}" if url else ""))
     finally:
         store.close()

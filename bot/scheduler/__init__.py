@@ -1,5 +1,6 @@
-"""The daemon side of the bot: posting policy, the scheduler, health endpoints, metrics.
+"""The daemon side of the bot: the scheduler, its job functions, health endpoints, metrics.
 
-Import-light on purpose (the pipeline uses :mod:`bot.scheduler.policy`): import the
-submodules you need, e.g. ``from bot.scheduler.daemon import Daemon``.
+Import-light on purpose: import the submodules you need, e.g.
+``from bot.scheduler.daemon import Daemon``. The pure posting rules (windows, caps, backoff)
+live below the stateful modules, in :mod:`bot.policy`.
 """

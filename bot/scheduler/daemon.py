@@ -16,12 +16,8 @@ of slow feeds never delays sending or the lock heartbeat.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import secrets
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,14 +25,21 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.clock import iso
 from bot.config import Account, Feed, Settings
-from bot.errors import BotError, ConfigError
+from bot.errors import BotError, LockLost
 from bot.scheduler import metrics
 from bot.scheduler.pool import PoolExecutor
+from bot.store import make_owner
+
+if TYPE_CHECKING:
+    from bot.dispatch import Outcome
+    from bot.ingest import IngestReport
+    from bot.store import ArticleRow, DeliveryRow
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +54,8 @@ class DaemonStore(Protocol):
     def ping(self) -> bool: ...
     def list_feeds(self) -> Sequence[Any]: ...
     def counts(self) -> dict[str, dict[str, int]]: ...
-    def get_delivery(self, delivery_id: int) -> Any: ...
-    def get_article(self, article_id: str) -> Any: ...
+    def get_delivery(self, delivery_id: int) -> DeliveryRow | None: ...
+    def get_article(self, article_id: str) -> ArticleRow | None: ...
     def acquire_daemon_lock(
         self, owner: str, *, now: datetime, stale_after: float = ...
     ) -> None: ...
@@ -61,13 +64,15 @@ class DaemonStore(Protocol):
 
 
 class PollFeedJob(Protocol):
-    def __call__(self, settings: Settings, store: Any, feed: Feed, /, *, owner: str) -> Any: ...
+    def __call__(
+        self, settings: Settings, store: Any, feed: Feed, /, *, owner: str
+    ) -> IngestReport: ...
 
 
 class DispatchAccountJob(Protocol):
     def __call__(
         self, settings: Settings, store: Any, account: Account, /, *, owner: str
-    ) -> Any: ...
+    ) -> list[Outcome]: ...
 
 
 class ReconcileJob(Protocol):
@@ -78,32 +83,33 @@ class CheckAccountsJob(Protocol):
     def __call__(self, settings: Settings, store: Any, /) -> Any: ...
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Jobs:
-    """The four job functions the daemon calls (the pipeline's by default)."""
+    """The four job functions the daemon calls (:mod:`bot.scheduler.jobs` by default), and
+    what releases their shared resources at shutdown."""
 
     poll_feed: PollFeedJob
     dispatch_account: DispatchAccountJob
     reconcile: ReconcileJob
     check_accounts: CheckAccountsJob
+    close: Callable[[], None] = _nothing
 
     @classmethod
-    def from_pipeline(cls) -> Jobs:
-        try:
-            pipeline = importlib.import_module("bot.pipeline")
-            return cls(
-                poll_feed=pipeline.poll_feed_job,
-                dispatch_account=pipeline.dispatch_account_job,
-                reconcile=pipeline.reconcile_job,
-                check_accounts=pipeline.check_accounts_job,
-            )
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"the pipeline's job functions are not available ({exc})") from exc
+    def default(cls) -> Jobs:
+        """The real job functions (:mod:`bot.scheduler.jobs`)."""
+        from bot.scheduler import jobs
 
-
-def default_owner() -> str:
-    """``host:pid:random`` - unique per process, readable in lock and lease rows."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        return cls(
+            poll_feed=jobs.poll_feed_job,
+            dispatch_account=jobs.dispatch_account_job,
+            reconcile=jobs.reconcile_job,
+            check_accounts=jobs.check_accounts_job,
+            close=jobs.close_jobs,
+        )
 
 
 def describe_error(exc: BaseException) -> str:
@@ -111,10 +117,6 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, BotError) else f"{type(exc).__name__}: {exc}"
     text = " ".join(text.split())
     return text if len(text) <= 300 else text[:299] + "…"
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat() if t is not None else None
 
 
 @dataclass
@@ -144,8 +146,8 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.owner = owner or default_owner()
-        self.jobs = jobs if jobs is not None else Jobs.from_pipeline()
+        self.owner = owner or make_owner()
+        self.jobs = jobs if jobs is not None else Jobs.default()
         self.shutdown_grace = shutdown_grace
         self.reconcile_seconds = (
             reconcile_seconds if reconcile_seconds is not None
@@ -236,7 +238,8 @@ class Daemon:
         self._stop_event.set()
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        """Stop starting jobs, wait up to ``timeout`` s for running ones, release the lock.
+        """Stop starting jobs, wait up to ``timeout`` s for running ones, close the jobs'
+        shared resources (HTTP clients), release the lock.
 
         Returns True when every running job finished in time.
         """
@@ -253,6 +256,10 @@ class Daemon:
             with self._state:
                 busy = sorted(self._in_flight)
             log.warning("stopping with jobs still running after %.0f s: %s", grace, ", ".join(busy))
+        try:
+            self.jobs.close()
+        except Exception as exc:
+            log.warning("could not release the jobs' resources: %s", describe_error(exc))
         self._release_lock()
         log.info("daemon stopped", extra={"owner": self.owner})
         return clean
@@ -334,14 +341,17 @@ class Daemon:
             st.failures = 0
             st.last_ok = self._now()
 
-    def _failed(self, run_id: str, kind: str, exc: BaseException, **extra: str) -> None:
-        text = describe_error(exc)
+    def _run_failed(self, run_id: str, text: str) -> None:
         with self._state:
             st = self._runs.setdefault(run_id, _RunState())
             st.runs += 1
             st.failures += 1
             st.last_error = text
             st.last_error_at = self._now()
+
+    def _failed(self, run_id: str, kind: str, exc: BaseException, **extra: str) -> None:
+        text = describe_error(exc)
+        self._run_failed(run_id, text)
         metrics.record_job_failure(kind, exc)
         log.error("job %s failed: %s", run_id, text, exc_info=log.isEnabledFor(logging.DEBUG),
                   extra={"job": run_id, **extra})
@@ -358,13 +368,8 @@ class Daemon:
                 self._failed(job_id, "poll", exc, feed=feed.name)
                 return
             metrics.observe_ingest(feed.name, report)
-            if metrics.poll_result_of(report) == "error":
-                with self._state:
-                    st = self._runs.setdefault(job_id, _RunState())
-                    st.runs += 1
-                    st.failures += 1
-                    st.last_error = str(getattr(report, "error", None) or "poll failed")
-                    st.last_error_at = self._now()
+            if report.status == "error":  # logged by the poll; not a job failure
+                self._run_failed(job_id, report.error or "poll failed")
                 return
             self._ok(job_id)
             with self._state:
@@ -390,20 +395,17 @@ class Daemon:
                 self._ok(run_id)
             self._ok("dispatch")
 
-    def _latency(self, outcome: object) -> float | None:
+    def _latency(self, outcome: Outcome) -> float | None:
         """Seconds from the article's publication to the delivery's ``sent_at``, if known."""
-        delivery_id = getattr(outcome, "delivery_id", None)
-        if not isinstance(delivery_id, int):
+        if outcome.delivery_id is None:
             return None
-        row = self.store.get_delivery(delivery_id)
-        sent_at = getattr(row, "sent_at", None)
-        if row is None or not isinstance(sent_at, datetime):
+        row = self.store.get_delivery(outcome.delivery_id)
+        if row is None or row.sent_at is None:
             return None
         article = self.store.get_article(row.article_id)
-        published = getattr(article, "published_at", None)
-        if not isinstance(published, datetime):
+        if article is None or article.published_at is None:
             return None
-        return (sent_at - published).total_seconds()
+        return (row.sent_at - article.published_at).total_seconds()
 
     def _simple(self, job_id: str, call: Callable[[], object]) -> None:
         if self._stopping:
@@ -433,7 +435,7 @@ class Daemon:
             except Exception as exc:
                 self._failed("lock_heartbeat", "lock_heartbeat", exc)
                 last = self._last_heartbeat or now
-                if "lost the daemon lock" in str(exc):
+                if isinstance(exc, LockLost):
                     log.critical("another daemon took over this database: stopping")
                     self.stop()
                 elif (now - last).total_seconds() >= self.lock_stale_seconds:
@@ -457,20 +459,20 @@ class Daemon:
             with suppress(Exception):
                 for job in sched.get_jobs():
                     jobs.append({"id": job.id, "name": job.name,
-                                 "next_run": _iso(getattr(job, "next_run_time", None))})
+                                 "next_run": iso(getattr(job, "next_run_time", None))})
         with self._state:
             runs = {k: {"runs": v.runs, "consecutive_failures": v.failures,
-                        "last_ok": _iso(v.last_ok), "last_error": v.last_error,
-                        "last_error_at": _iso(v.last_error_at)} for k, v in self._runs.items()}
-            last_errors = {k: {"at": _iso(v.last_error_at), "error": v.last_error}
+                        "last_ok": iso(v.last_ok), "last_error": v.last_error,
+                        "last_error_at": iso(v.last_error_at)} for k, v in self._runs.items()}
+            last_errors = {k: {"at": iso(v.last_error_at), "error": v.last_error}
                            for k, v in self._runs.items() if v.last_error is not None}
-            polls = {k: _iso(v) for k, v in self._last_poll_ok.items()}
+            polls = {k: iso(v) for k, v in self._last_poll_ok.items()}
             in_flight = sorted(self._in_flight)
         return {
             "owner": self.owner,
             "running": self.running,
             "stopping": self._stopping,
-            "started_at": _iso(self._started_at),
+            "started_at": iso(self._started_at),
             "jobs": sorted(jobs, key=lambda j: j["id"]),
             "runs": runs,
             "last_errors": last_errors,

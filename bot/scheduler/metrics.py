@@ -3,28 +3,31 @@
 Labels only ever carry configured names (feed, account), fixed words (result, outcome,
 status) or exception class names: never article text, URLs or secrets.
 
-The daemon feeds these from what the jobs return (see :func:`observe_ingest` and
-:func:`observe_dispatch`); ``bot_deliveries`` is read from the store at scrape time.
+The daemon feeds these from what the jobs return, their real report types
+(:class:`bot.ingest.IngestReport` to :func:`observe_ingest`, :class:`bot.dispatch.Outcome`
+to :func:`observe_dispatch`); ``bot_deliveries`` is read from the store at scrape time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from bot.dispatch import Outcome
+    from bot.ingest import IngestReport
 
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 ARTICLE_OUTCOMES: tuple[str, ...] = ("new", "duplicate", "filtered", "too_old", "edited")
-_OUTCOME_ALIASES: dict[str, tuple[str, ...]] = {"duplicate": ("duplicate", "duplicates")}
 
 POLLS = Counter(
     "bot_polls", "Feed polls by result (ok, not_modified, skipped, error).",
@@ -121,97 +124,32 @@ def record_poll(feed: str, result: str) -> None:
     POLLS.labels(feed=feed, result=result).inc()
 
 
-# -- reading what the pipeline's jobs return --------------------------------------------
-# The job results are the pipeline's types; they are read by attribute name so that this
-# module stays below the pipeline in the layering.
-
-
-def _as_count(value: object) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        return len(value)
-    return 0
-
-
-def _enum_text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = getattr(value, "value", value)
-    return text if isinstance(text, str) and text else None
-
-
-def poll_result_of(report: object) -> str:
-    """The poll result word of an ingest report: ``status`` on it or on its ``poll``."""
-    for holder in (report, getattr(report, "poll", None), getattr(report, "result", None)):
-        status = _enum_text(getattr(holder, "status", None)) if holder is not None else None
-        if status:
-            return status
-    return "ok"
-
-
-def observe_ingest(feed: str, report: object) -> None:
-    """Count one finished poll and its articles.
-
-    Reads the report's ``status`` (or ``poll.status``) and, for each outcome in
-    :data:`ARTICLE_OUTCOMES`, an attribute of that name (an int, or a list of items; the
-    plural ``duplicates`` is accepted too), or a ``counts``/``outcomes`` mapping.
-    """
-    record_poll(feed, poll_result_of(report))
-    mapping: Mapping[str, Any] = {}
-    for name in ("counts", "outcomes"):
-        candidate = getattr(report, name, None)
-        if isinstance(candidate, Mapping):
-            mapping = candidate
-            break
+# -- reading what the jobs return ---------------------------------------------------------
+def observe_ingest(feed: str, report: IngestReport) -> None:
+    """Count one finished poll (by its status) and its articles (by outcome)."""
+    record_poll(feed, report.status)
+    counts = {"new": report.new, "duplicate": report.duplicates, "filtered": report.filtered,
+              "too_old": report.too_old, "edited": report.edited}
     for outcome in ARTICLE_OUTCOMES:
-        n = 0
-        for name in _OUTCOME_ALIASES.get(outcome, (outcome,)):
-            value = mapping[name] if name in mapping else getattr(report, name, None)
-            n = _as_count(value)
-            if n:
-                break
-        if n > 0:
-            ARTICLES.labels(feed=feed, outcome=outcome).inc(n)
+        if counts[outcome] > 0:
+            ARTICLES.labels(feed=feed, outcome=outcome).inc(counts[outcome])
 
 
 def observe_dispatch(
     account: str,
-    outcomes: object,
-    latency: Callable[[object], float | None] | None = None,
+    outcomes: Iterable[Outcome],
+    latency: Callable[[Outcome], float | None] | None = None,
 ) -> None:
-    """Count the publish results of one dispatch run and their latency.
-
-    Each outcome's result word is its ``result`` or ``status`` attribute (an enum's value
-    is used). The latency of a ``sent`` outcome is ``sent_at - published_at`` when the
-    outcome carries both, else whatever ``latency(outcome)`` says (None: unknown).
-    """
-    if not isinstance(outcomes, Iterable):
-        return
+    """Count the publish results of one dispatch run, and the latency of each ``sent`` one
+    as ``latency(outcome)`` says (None: unknown; a lookup that fails is logged, not raised)."""
     for outcome in outcomes:
-        result = _enum_text(getattr(outcome, "result", None)) or _enum_text(
-            getattr(outcome, "status", None)) or "unknown"
-        PUBLISH.labels(account=account, result=result).inc()
-        if result != "sent":
+        PUBLISH.labels(account=account, result=outcome.status).inc()
+        if outcome.status != "sent" or latency is None:
             continue
-        seconds = _own_latency(outcome)
-        if seconds is None and latency is not None:
-            try:
-                seconds = latency(outcome)
-            except Exception as exc:  # metrics never break a job
-                log.debug("metrics: latency lookup failed: %s", exc)
+        try:
+            seconds = latency(outcome)
+        except Exception as exc:  # metrics never break a job
+            log.debug("metrics: latency lookup failed: %s", exc)
+            continue
         if seconds is not None and seconds >= 0:
             DISPATCH_LATENCY.observe(seconds)
-
-
-def _own_latency(outcome: object) -> float | None:
-    sent_at = getattr(outcome, "sent_at", None)
-    published_at = getattr(outcome, "published_at", None)
-    if isinstance(sent_at, datetime) and isinstance(published_at, datetime):
-        try:
-            return (sent_at - published_at).total_seconds()
-        except TypeError:  # naive vs aware
-            return None
-    return None

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from bot.errors import StoreError
+from bot.errors import LockLost, StoreError
 from bot.store.base import StoreBase, check_aware, rowcount, seconds
 from bot.store.rows import AccountStateRow
 from bot.store.schema import AccountState, DaemonLock
@@ -91,7 +91,7 @@ class AccountsMixin(StoreBase):
                          .values(heartbeat_at=now)
                          .execution_options(synchronize_session=False))
             if not rowcount(s, stmt):
-                raise StoreError("lost the daemon lock: another bot daemon took over this database")
+                raise LockLost("lost the daemon lock: another bot daemon took over this database")
 
     def release_daemon_lock(self, owner: str) -> None:
         if self.is_postgres:

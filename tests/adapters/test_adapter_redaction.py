@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.redact import MASK, SecretFilter, install_redaction, mask, scrub
 from bot.adapters.registry import get_adapter
 from bot.config import Account
 from bot.errors import PublishError
+from bot.logs.redact import MASK, SecretFilter, install_redaction, mask, scrub
 from tests.adapters.conftest import (
     FB_SECRETS,
     X_SECRETS,

@@ -39,7 +39,8 @@ import yaml
 from bot.config import Settings, load_settings
 from bot.errors import BotError
 from bot.ingest import IngestReport, poll_feed
-from bot.pipeline import poll_feed_job, prepare
+from bot.pipeline import prepare
+from bot.scheduler.jobs import poll_feed_job
 from bot.store import DeliveryStatus, Store
 from tests.e2e.cli_helpers import assert_clean_failure, bot
 from tests.e2e.sweep_helpers import (

@@ -37,6 +37,7 @@ import pytest
 import yaml
 
 from bot.adapters.registry import get_adapter
+from bot.clock import fixed
 from bot.config import Account, load_settings
 from bot.dispatch import dispatch_account
 from bot.errors import StoreError
@@ -192,7 +193,7 @@ def test_a_lost_answer_is_looked_up_before_sending_again(tmp_path: Path) -> None
             assert first.status == "retry" and len(yt.posts) == 1  # made, answer lost
             (row,) = store.list_deliveries()
             (second,) = dispatch_account(s, store, s.account("yt"), owner="t",
-                                         now=row.next_attempt_at + timedelta(seconds=1))
+                                         clock=fixed(row.next_attempt_at + timedelta(seconds=1)))
             assert second.status == "already_sent"
             assert len(yt.posts) == 1 and len(yt.calls("POST", "/commentThreads$")) == 1
             (row,) = store.list_deliveries()

@@ -186,9 +186,9 @@ def test_in_process_paths_at_debug(world: World, monkeypatch: pytest.MonkeyPatch
     from bot.adapters.registry import get_adapter
     from bot.cli import setup_logging
     from bot.config import load_settings, masked_dump
-    from bot.dispatch import make_owner, open_store
-    from bot.pipeline import dispatch_account_job, poll_feed_job
     from bot.scheduler.health import HealthServer
+    from bot.scheduler.jobs import dispatch_account_job, poll_feed_job
+    from bot.store import make_owner, open_store
 
     for key, value in world.env.items():
         monkeypatch.setenv(key, value)

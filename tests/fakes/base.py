@@ -126,6 +126,11 @@ class FakeServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections still open (a client that closes its session ends them)."""
+        return len(self._server.conns) if self._server is not None else 0
+
     # -- knobs ---------------------------------------------------------------------------------
     def expect(self, status: int = 200, body: Any = None, headers: dict[str, str] | None = None,
                *, method: str | None = None, path: str | None = None, times: int = 1,

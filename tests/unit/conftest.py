@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from tests.adapters.conftest import FB_SECRETS, X_SECRETS
+from tests.fakes import FakeFacebook, FakeX
 
 
 @pytest.fixture
@@ -17,3 +19,17 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.upgrade()
     yield s
     s.close()
+
+
+@pytest.fixture
+def x() -> Iterator[FakeX]:
+    """A fake X on loopback, accepting the test credentials."""
+    with FakeX(**X_SECRETS) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fb() -> Iterator[FakeFacebook]:
+    """A fake Facebook Graph API on loopback, accepting the test credentials."""
+    with FakeFacebook(**FB_SECRETS) as fake:
+        yield fake

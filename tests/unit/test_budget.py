@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.pricing import post_cost, texts_cost
 from bot.budget import month_start, next_month
+from bot.clock import fixed
 from bot.config import Account, Settings, load_settings
 from bot.dispatch import dispatch_account
 from bot.models import Article, Post
@@ -102,11 +102,10 @@ def test_month_boundaries_are_utc() -> None:
 # -- spend recorded --------------------------------------------------------------------------
 def test_each_delivery_records_its_price(x: FakeX, store: Store) -> None:
     s = settings_for(x)
-    with time_machine.travel(NOV, tick=True):
-        queue(store, s, 2, now=NOV)
-        for _ in range(2):
-            (out,) = dispatch_account(s, store, s.account("x"), owner="t")
-            assert out.status == "sent"
+    queue(store, s, 2, now=NOV)
+    for _ in range(2):
+        (out,) = dispatch_account(s, store, s.account("x"), owner="t", clock=fixed(NOV))
+        assert out.status == "sent"
     assert spent(store) == {"usd": 0.4, "posts": 2, "reads": 0}
     assert store.spend_totals(month_start(NOV) + timedelta(days=40)) == {}  # December: none
 
@@ -122,7 +121,7 @@ def test_a_lookup_records_the_posts_it_read_and_a_found_post_is_paid_once(
                 "display_text": "someone else's post", "entities": {}})  # a newer post
     (row,) = store.list_deliveries(account="x")
     (second,) = dispatch_account(s, store, s.account("x"), owner="t",
-                                 now=row.next_attempt_at + timedelta(seconds=1))
+                                 clock=fixed(row.next_attempt_at + timedelta(seconds=1)))
     assert second.status == "already_sent" and len(x.posts) == 2
     # the look-up read both posts since the first attempt, and the post is counted once
     month = spent(store, datetime.now(UTC))
@@ -133,30 +132,31 @@ def test_a_lookup_records_the_posts_it_read_and_a_found_post_is_paid_once(
 def test_over_budget_waits_then_resumes_next_month(
         x: FakeX, hook: FakeWebhook, store: Store, caplog: pytest.LogCaptureFixture) -> None:
     s = settings_for(x, hook, budget_usd_per_month=0.45)  # two link posts fit, not three
-    with time_machine.travel(NOV, tick=True):
-        queue(store, s, 4, now=NOV)
-        with caplog.at_level(logging.WARNING, logger="bot.budget"):
-            outs = [o.status for _ in range(4)
-                    for o in dispatch_account(s, store, s.account("x"), owner="t")]
-        assert outs == ["sent", "sent", "over_budget", "over_budget"]
-        assert statuses(store) == ["sent", "sent", "over_budget", "over_budget"]
-        assert len(x.posts) == 2 and spent(store)["usd"] == pytest.approx(0.4)
-        assert "over budget: this post costs $0.200, $0.400 of $0.450" in caplog.text
-        assert "2026-12-01" in caplog.text
-        (message,) = hook.posts  # one message, when the first post started waiting
-        assert "reached its monthly budget" in message["text"]
-        held = [r for r in store.list_deliveries(account="x") if r.status == S.OVER_BUDGET]
-        assert all(r.attempts == 0 for r in held)  # holding is not an attempt
-        event = store.history(held[0].id)[-1]
-        assert (event.kind, event.detail["budget_usd"]) == ("over_budget", 0.45)
-        # still November: nothing moves, nothing is read or sent
-        calls = len(x.requests)
-        assert dispatch_account(s, store, s.account("x"), owner="t") == []
-        assert len(x.requests) == calls
+    queue(store, s, 4, now=NOV)
+    november = fixed(NOV)
+    with caplog.at_level(logging.WARNING, logger="bot.budget"):
+        outs = [o.status for _ in range(4)
+                for o in dispatch_account(s, store, s.account("x"), owner="t", clock=november)]
+    assert outs == ["sent", "sent", "over_budget", "over_budget"]
+    assert statuses(store) == ["sent", "sent", "over_budget", "over_budget"]
+    assert len(x.posts) == 2 and spent(store)["usd"] == pytest.approx(0.4)
+    assert "over budget: this post costs $0.200, $0.400 of $0.450" in caplog.text
+    assert "2026-12-01" in caplog.text
+    (message,) = hook.posts  # one message, when the first post started waiting
+    assert "reached its monthly budget" in message["text"]
+    held = [r for r in store.list_deliveries(account="x") if r.status == S.OVER_BUDGET]
+    assert all(r.attempts == 0 for r in held)  # holding is not an attempt
+    event = store.history(held[0].id)[-1]
+    assert (event.kind, event.detail["budget_usd"]) == ("over_budget", 0.45)
+    # the last minute of November: nothing moves, nothing is read or sent
+    calls = len(x.requests)
+    last_minute = fixed(datetime(2026, 11, 30, 23, 59, tzinfo=UTC))
+    assert dispatch_account(s, store, s.account("x"), owner="t", clock=last_minute) == []
+    assert len(x.requests) == calls
 
-    with time_machine.travel(datetime(2026, 12, 1, 0, 5, tzinfo=UTC), tick=True):
-        outs = [o.status for _ in range(3)
-                for o in dispatch_account(s, store, s.account("x"), owner="t")]
+    december = fixed(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    outs = [o.status for _ in range(3)
+            for o in dispatch_account(s, store, s.account("x"), owner="t", clock=december)]
     assert outs == ["sent", "sent"]  # both fit December's budget
     assert statuses(store) == ["sent"] * 4 and len(x.posts) == 4
     assert len(hook.posts) == 1
@@ -165,21 +165,23 @@ def test_over_budget_waits_then_resumes_next_month(
 
 def test_raising_or_removing_the_budget_releases_the_held_posts(x: FakeX, store: Store) -> None:
     tight = settings_for(x, budget_usd_per_month=0.25)
-    with time_machine.travel(NOV, tick=True):
-        queue(store, tight, 4, now=NOV)
-        for _ in range(4):
-            dispatch_account(tight, store, tight.account("x"), owner="t")
-        assert statuses(store) == ["sent"] + ["over_budget"] * 3
+    november = fixed(NOV)
+    queue(store, tight, 4, now=NOV)
+    for _ in range(4):
+        dispatch_account(tight, store, tight.account("x"), owner="t", clock=november)
+    assert statuses(store) == ["sent"] + ["over_budget"] * 3
 
-        raised = settings_for(x, budget_usd_per_month=0.65)  # room for two more
-        outs = [o.status for _ in range(3)
-                for o in dispatch_account(raised, store, raised.account("x"), owner="t")]
-        assert outs == ["sent", "sent"]
-        assert statuses(store) == ["sent", "sent", "sent", "over_budget"]
+    raised = settings_for(x, budget_usd_per_month=0.65)  # room for two more
+    outs = [o.status for _ in range(3)
+            for o in dispatch_account(raised, store, raised.account("x"), owner="t",
+                                      clock=november)]
+    assert outs == ["sent", "sent"]
+    assert statuses(store) == ["sent", "sent", "sent", "over_budget"]
 
-        unlimited = settings_for(x)
-        (out,) = dispatch_account(unlimited, store, unlimited.account("x"), owner="t")
-        assert out.status == "sent" and statuses(store) == ["sent"] * 4
+    unlimited = settings_for(x)
+    (out,) = dispatch_account(unlimited, store, unlimited.account("x"), owner="t",
+                              clock=november)
+    assert out.status == "sent" and statuses(store) == ["sent"] * 4
     assert len(x.posts) == 4
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from bot.clock import fixed
 from bot.config import PostingWindow, Settings, load_settings
 from bot.dispatch import dispatch_account
 from bot.manual import publish_by_hand
@@ -24,18 +22,6 @@ from tests.fakes import FakeFacebook, FakeX
 from tests.fakes.x import DUPLICATE
 
 LINK = "https://news.example.org/2026/railways"
-
-
-@pytest.fixture
-def x() -> Iterator[FakeX]:
-    with FakeX(**X_SECRETS) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fb() -> Iterator[FakeFacebook]:
-    with FakeFacebook(**FB_SECRETS) as fake:
-        yield fake
 
 
 def make_settings(x: FakeX, fb: FakeFacebook, **sched: Any) -> Settings:
@@ -103,7 +89,8 @@ def test_transient_errors_back_off_then_die(x: FakeX, fb: FakeFacebook, store: S
             break
         # make it due now instead of waiting out the (jittered, <= 2 s) backoff
         dispatch_account(s, store, s.account("x"), owner="t",
-                         now=(row.next_attempt_at or datetime.now(UTC)) + timedelta(seconds=1))
+                         clock=fixed((row.next_attempt_at or datetime.now(UTC))
+                                     + timedelta(seconds=1)))
     row = store.list_deliveries(account="x")[0]
     assert row.status == S.DEAD and row.attempts == 3
     assert row.last_error and "gave up after 3 attempts" in row.last_error
@@ -127,7 +114,7 @@ def test_rate_limit_waits_for_the_reset_the_platform_gives(x: FakeX, fb: FakeFac
     assert abs(held.paused_until.timestamp() - reset) < 15
     assert dispatch_account(s, store, s.account("x"), owner="t", limit=5) == []  # held
     later = datetime.fromtimestamp(reset + 30, UTC)
-    outs = dispatch_account(s, store, s.account("x"), owner="t", limit=5, now=later)
+    outs = dispatch_account(s, store, s.account("x"), owner="t", limit=5, clock=fixed(later))
     assert [o.status for o in outs] == ["sent", "sent"]
     assert len(x.posts) == 2
 
@@ -178,9 +165,10 @@ def test_quiet_hours_hold_posts_until_the_window_opens(x: FakeX, fb: FakeFaceboo
     queue(store, s)
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     night = datetime.combine(tomorrow, dtime(0, 30), UTC)  # 03:30 in Istanbul
-    assert dispatch_account(s, store, acc, owner="t", now=night) == []
+    assert dispatch_account(s, store, acc, owner="t", clock=fixed(night)) == []
     morning = datetime.combine(tomorrow, dtime(5, 5), UTC)  # 08:05 in Istanbul
-    assert [o.status for o in dispatch_account(s, store, acc, owner="t", now=morning)] == ["sent"]
+    outs = dispatch_account(s, store, acc, owner="t", clock=fixed(morning))
+    assert [o.status for o in outs] == ["sent"]
 
 
 def test_min_spacing_between_posts(x: FakeX, fb: FakeFacebook, store: Store) -> None:
@@ -188,9 +176,11 @@ def test_min_spacing_between_posts(x: FakeX, fb: FakeFacebook, store: Store) -> 
     acc = s.account("x").model_copy(update={"min_spacing_minutes": 30})
     queue(store, s, n=2)
     t0 = datetime.now(UTC)
-    assert len(dispatch_account(s, store, acc, owner="t", now=t0, limit=5)) == 1
-    assert dispatch_account(s, store, acc, owner="t", now=t0 + timedelta(minutes=10)) == []
-    assert len(dispatch_account(s, store, acc, owner="t", now=t0 + timedelta(minutes=31))) == 1
+    assert len(dispatch_account(s, store, acc, owner="t", clock=fixed(t0), limit=5)) == 1
+    assert dispatch_account(s, store, acc, owner="t",
+                            clock=fixed(t0 + timedelta(minutes=10))) == []
+    assert len(dispatch_account(s, store, acc, owner="t",
+                                clock=fixed(t0 + timedelta(minutes=31)))) == 1
 
 
 def _crash_mid_send(store: Store, account: str) -> int:
@@ -248,7 +238,7 @@ def test_reconcile_marks_uncertain_when_the_platform_cannot_tell(x: FakeX, fb: F
         if row.status != S.FAILED:
             break
         dispatch_account(s, store, s.account("x"), owner="t",
-                         now=row.next_attempt_at + timedelta(seconds=1))
+                         clock=fixed(row.next_attempt_at + timedelta(seconds=1)))
     row = store.get_delivery(did)  # still cannot tell after max_attempts: a human decides
     assert row is not None and row.status == S.UNCERTAIN and row.attempts == 3
     assert dispatch_account(s, store, s.account("x"), owner="t") == []

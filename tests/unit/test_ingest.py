@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from bot.config import Feed, Settings, load_settings
-from bot.dispatch import make_owner
 from bot.ingest import IngestReport, poll_feed
-from bot.store import DeliveryStatus, Store
+from bot.store import DeliveryStatus, Store, make_owner
 from tests.fakes.feedserver import FeedServer, Item
 
 NOW = datetime.now(UTC)

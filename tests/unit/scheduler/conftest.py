@@ -8,12 +8,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from bot.config import Account, Feed, Health, Scheduler, Settings
+from bot.dispatch import Outcome
+from bot.ingest import IngestReport
 from bot.scheduler.daemon import Daemon, Jobs
 from bot.scheduler.metrics import REGISTRY
 from bot.store import Store
@@ -53,7 +54,9 @@ class Recorder:
         with self.lock:
             return self.calls[key]
 
-    def poll_feed(self, settings: Settings, store: Any, feed: Feed, /, *, owner: str) -> Any:
+    def poll_feed(
+        self, settings: Settings, store: Any, feed: Feed, /, *, owner: str
+    ) -> IngestReport:
         self._note(f"poll:{feed.name}")
         if feed.name in self.poll_raises:
             raise self.poll_raises[feed.name]
@@ -62,14 +65,14 @@ class Recorder:
             self.poll_block.wait(30)
             self.poll_finished.set()
         store.save_feed_check(feed.name, feed.url, checked_at=datetime.now(UTC), ok=True)
-        return SimpleNamespace(feed=feed.name, status="ok", new=2, duplicates=1, filtered=0)
+        return IngestReport(feed=feed.name, status="ok", new=2, duplicates=1, filtered=0)
 
     def dispatch_account(self, settings: Settings, store: Any, account: Account, /, *,
-                         owner: str) -> Any:
+                         owner: str) -> list[Outcome]:
         self._note(f"dispatch:{account.name}")
         if account.name in self.dispatch_raises:
             raise self.dispatch_raises[account.name]
-        return [SimpleNamespace(account=account.name, status="dry_run", delivery_id=None)]
+        return [Outcome(account=account.name, platform=account.platform, status="dry_run")]
 
     def reconcile(self, settings: Settings, store: Any, /, *, owner: str) -> int:
         self._note("reconcile")
@@ -79,9 +82,13 @@ class Recorder:
         self._note("check_accounts")
         return []
 
+    def close(self) -> None:
+        self._note("close")
+
     def jobs(self) -> Jobs:
         return Jobs(poll_feed=self.poll_feed, dispatch_account=self.dispatch_account,
-                    reconcile=self.reconcile, check_accounts=self.check_accounts)
+                    reconcile=self.reconcile, check_accounts=self.check_accounts,
+                    close=self.close)
 
 
 def make_settings(tmp_path: Path, feeds: list[str] | None = None, **kw: Any) -> Settings:

@@ -11,12 +11,12 @@ import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from bot.config import Account, Settings
+from bot.dispatch import Outcome
 from bot.errors import StoreError, Transient
 from bot.scheduler.daemon import Daemon, Jobs
 from bot.store import Store
@@ -135,7 +135,7 @@ def test_dispatch_latency_from_the_ledger(
         if account.name != "x" or done.is_set():
             return []
         done.set()
-        return [SimpleNamespace(account="x", status="sent", delivery_id=row.id)]
+        return [Outcome(account="x", platform="twitter", status="sent", delivery_id=row.id)]
 
     count_before = metric("bot_dispatch_latency_seconds_count")
     sum_before = metric("bot_dispatch_latency_seconds_sum")
@@ -238,16 +238,30 @@ def test_daemon_stops_when_another_takes_its_lock(
 
 
 def test_owner_default_and_default_jobs(tmp_path: Path, store: Store) -> None:
-    from bot import pipeline
+    from bot.scheduler import jobs
 
     d = Daemon(make_settings(tmp_path), store)
     host, pid, rnd = d.owner.split(":")
     assert host == socket.gethostname() and pid == str(os.getpid()) and len(rnd) >= 4
     assert Daemon(make_settings(tmp_path), store).owner != d.owner
-    assert d.jobs.poll_feed is pipeline.poll_feed_job
-    assert d.jobs.dispatch_account is pipeline.dispatch_account_job
-    assert d.jobs.reconcile is pipeline.reconcile_job
-    assert d.jobs.check_accounts is pipeline.check_accounts_job
+    assert d.jobs.poll_feed is jobs.poll_feed_job
+    assert d.jobs.dispatch_account is jobs.dispatch_account_job
+    assert d.jobs.reconcile is jobs.reconcile_job
+    assert d.jobs.check_accounts is jobs.check_accounts_job
+    assert d.jobs.close is jobs.close_jobs
+
+
+def test_shutdown_releases_the_jobs_resources_once(
+    tmp_path: Path, store: Store, recorder: Recorder
+) -> None:
+    d = Daemon(make_settings(tmp_path), store, jobs=recorder.jobs())
+    d.start()
+    wait_for(lambda: recorder.count("dispatch:x") >= 1, what="a dispatch run")
+    assert recorder.count("close") == 0
+    assert d.shutdown(timeout=5)
+    assert recorder.count("close") == 1
+    d.shutdown(timeout=5)  # not running any more: nothing to release again
+    assert recorder.count("close") == 1
 
 
 SCRIPT = """

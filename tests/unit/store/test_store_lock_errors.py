@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import bot.store.db
-from bot.errors import StoreError
+from bot.errors import LockLost, StoreError
 from bot.store import Store
 
 from .conftest import T0, at, delivery
@@ -31,7 +31,7 @@ def test_second_daemon_is_refused_with_a_clear_message(sqlite_url: str) -> None:
     assert "since 2025-03-01 12:00:00" in msg and "use PostgreSQL" in msg
     assert "\n" not in msg
     first.heartbeat_daemon_lock("daemon-a", now=at(1))
-    with pytest.raises(StoreError, match="lost the daemon lock"):
+    with pytest.raises(LockLost, match="lost the daemon lock"):
         second.heartbeat_daemon_lock("daemon-b", now=at(1))
     first.close()
     second.close()
@@ -45,7 +45,7 @@ def test_stale_lock_is_taken_over_and_the_old_owner_learns_it(sqlite_url: str) -
     with pytest.raises(StoreError):
         b.acquire_daemon_lock("daemon-b", now=at(1.9), stale_after=60)  # 54 s old: alive
     b.acquire_daemon_lock("daemon-b", now=at(2), stale_after=60)  # 60 s old: dead
-    with pytest.raises(StoreError, match="lost the daemon lock"):
+    with pytest.raises(LockLost, match="lost the daemon lock"):
         a.heartbeat_daemon_lock("daemon-a", now=at(2.1))
     a.release_daemon_lock("daemon-a")  # not the owner: nothing happens
     with pytest.raises(StoreError, match="another bot daemon"):

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Account, PostingWindow, Scheduler
-from bot.scheduler.policy import (
+from bot.policy import (
     backoff_delay,
     day_start,
     in_window,
