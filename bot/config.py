@@ -226,6 +226,7 @@ class Scheduler(_Model):
     backoff_base_seconds: float = Field(default=30, gt=0)
     backoff_max_seconds: float = Field(default=3600, gt=0)
     lease_seconds: float = Field(default=300, gt=0)
+    lookup_margin_seconds: float = Field(default=60, ge=0)
     reconcile_interval_seconds: float = Field(default=60, gt=0)
     account_check_hours: float = Field(default=24, gt=0)
     token_expiry_warn_days: float = Field(default=7, ge=0)

@@ -35,7 +35,7 @@ from bot.errors import (
     RenderError,
 )
 from bot.failpoints import failpoint
-from bot.policy import backoff_delay, day_start, in_window, rate_limit_delay
+from bot.policy import backoff_delay, day_start, in_window, lookup_since, rate_limit_delay
 from bot.store import post_of
 
 if TYPE_CHECKING:
@@ -181,7 +181,9 @@ class _Attempt:
             # the platform, its answer lost or the process killed: look before sending
             # again. Cannot tell: retry later.
             self.in_doubt = True
-            found = adapter.find_existing(post.link, since=self.row.created_at)
+            since = lookup_since(self.store.first_claim_at(self.row.id), self.row.created_at,
+                                 self.settings.scheduler)
+            found = adapter.find_existing(post.link, since=since)
             self.in_doubt = False
             if found is not None:
                 raise AlreadyPosted("an earlier attempt reached the platform",

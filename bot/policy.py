@@ -178,3 +178,10 @@ def rate_limit_delay(
         return backoff_delay(attempt, cfg, rng)
     margin = max(RATE_LIMIT_MARGIN_MIN_SECONDS, retry_after * RATE_LIMIT_MARGIN_FRACTION)
     return float(retry_after) + margin
+
+
+def lookup_since(first_claim: datetime | None, created: datetime, cfg: Scheduler) -> datetime:
+    """Where the look-up before a resend starts reading the account's posts: the delivery's
+    first claim (its creation when that is unknown), less ``lookup_margin_seconds`` for a
+    clock that differs from the platform's."""
+    return _utc(first_claim or created) - timedelta(seconds=cfg.lookup_margin_seconds)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.errors import AuthError, BotError, ConfigError
-from bot.policy import backoff_delay
+from bot.policy import backoff_delay, lookup_since
 
 if TYPE_CHECKING:
     from bot.adapters.base import PublishResult
@@ -49,7 +49,11 @@ def _look(settings: Settings, store: Store, row: DeliveryRow, now: datetime
     account = settings.account(row.account)  # ConfigError: no longer configured
     with get_adapter(account, settings) as adapter:
         try:
-            return adapter.find_existing(row.link, since=row.created_at) if row.link else None
+            if not row.link:
+                return None
+            since = lookup_since(store.first_claim_at(row.id), row.created_at,
+                                 settings.scheduler)
+            return adapter.find_existing(row.link, since=since)
         finally:
             keep_refreshed(settings, account.name, adapter)
             record_reads(store, account, adapter, row.id, now)  # X bills each post read

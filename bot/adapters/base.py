@@ -58,6 +58,10 @@ class Adapter(ABC):
     needs: ClassVar[frozenset[str]] = frozenset()
     """Credential keys this adapter cannot work without."""
     default_api_base: ClassVar[str] = ""
+    lookup_page_size: ClassVar[int] = 100
+    """Posts per page that ``find_existing`` asks for (the platform's largest page)."""
+    lookup_max_pages: ClassVar[int] = 5
+    """``find_existing`` reads at most this many pages, then raises Transient (never None)."""
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         self.account = account
@@ -120,7 +124,12 @@ class Adapter(ABC):
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
         """An already-published post containing ``link``; None: definitely not there.
 
-        Raises :class:`bot.errors.Transient` (or another PublishError) when it cannot tell.
+        Reads the account's posts newest first, following the platform's paging, back to
+        ``since`` (the first attempt's time; None: as far as the page budget goes), using the
+        platform's own time filter where it has one. None only after the whole window was
+        read; a read cut short (an error, a quota, ``lookup_max_pages``) raises
+        :class:`bot.errors.Transient` (or another PublishError). See
+        :mod:`bot.adapters.lookup`.
         """
 
     def describe(self) -> str:

@@ -13,7 +13,7 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 
@@ -25,6 +25,7 @@ from bot.adapters.base import (
     normalize_link,
     text_mentions_link,
 )
+from bot.adapters.lookup import Lookup
 from bot.config import Account, Credentials, Settings
 from bot.errors import (
     AlreadyPosted,
@@ -94,6 +95,7 @@ class FacebookAdapter(Adapter):
     )
     needs = frozenset({"page_token"})
     default_api_base = GRAPH
+    lookup_max_pages = 5  # Graph lists about 600 ranked posts a year: stop before its silent end
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -230,30 +232,42 @@ class FacebookAdapter(Adapter):
         )
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
-        params = {
+        """Reads the Page's posts (and scheduled posts, when the account schedules) newest
+        first from Graph's ``since``, following ``paging.next``."""
+        query = {
             "fields": "id,message,permalink_url,created_time,attachments{url,unshimmed_url}",
-            "limit": "25",
-            **self._token_fields(),
+            "limit": str(self.lookup_page_size),
         }
         if since is not None:
             aware = since if since.tzinfo else since.replace(tzinfo=UTC)  # naive means UTC
-            params["since"] = str(int(aware.timestamp()))
+            query["since"] = str(int(aware.timestamp()))
         edges = ["posts"] + (["scheduled_posts"] if self.account.schedule_minutes else [])
-        for edge in edges:
-            try:
-                body = self._request(
-                    "GET", f"{self.page_id}/{edge}", "reading recent posts", params=params
-                )
-            except (Rejected, AlreadyPosted) as exc:
-                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-            for item in body.get("data") or []:
-                if isinstance(item, dict) and _mentions(item, link):
+        look = Lookup(self, link, since)
+        with look.reading():
+            for edge in edges:
+                found = self._scan(edge, query, link, look)
+                if found is not None:
+                    return found
+        return look.absent()
+
+    def _scan(self, edge: str, query: dict[str, str], link: str, look: Lookup
+              ) -> PublishResult | None:
+        page: dict[str, str] | None = dict(query)
+        while page is not None:
+            look.next_page()
+            body = self._request("GET", f"{self.page_id}/{edge}", "reading recent posts",
+                                 params={**page, **self._token_fields()})
+            items = [item for item in body.get("data") or [] if isinstance(item, dict)]
+            look.read(len(items))
+            for index, item in enumerate(items):
+                if _mentions(item, link):
                     pid = str(item.get("id"))
-                    return PublishResult(
+                    return look.found(PublishResult(
                         remote_id=pid,
                         url=item.get("permalink_url") or f"https://www.facebook.com/{pid}",
                         status="sent", detail=f"found among the Page's {edge.replace('_', ' ')}",
-                    )
+                    ), index)
+            page = next_page_query(body.get("paging"), page)
         return None
 
     def describe(self) -> str:
@@ -277,3 +291,21 @@ def _mentions(item: dict[str, Any], link: str) -> bool:
             if any(normalize_link(c) == target for c in candidates):
                 return True
     return False
+
+
+def next_page_query(paging: object, query: dict[str, str]) -> dict[str, str] | None:
+    """The query for the page after this one, from a Graph API ``paging`` object; None when
+    this was the last page (Graph marks "more" only by ``paging.next``).
+
+    The cursor (``after``) or, on time-paged edges, ``until``/``__paging_token`` are taken
+    from ``next``; the access token in that URL is dropped (the adapter adds its own) and
+    the request goes to the adapter's own API base, never to the host named in ``next``.
+    """
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    carried = {k: v for k, v in parse_qsl(urlsplit(str(paging["next"])).query)
+               if k not in ("access_token", "appsecret_proof")}
+    cursors = paging.get("cursors")
+    if isinstance(cursors, dict) and cursors.get("after"):
+        carried["after"] = str(cursors["after"])
+    return {**query, **carried}

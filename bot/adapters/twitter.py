@@ -28,6 +28,7 @@ from bot.adapters.base import (
     normalize_link,
     text_mentions_link,
 )
+from bot.adapters.lookup import Lookup
 from bot.config import Account, Credentials, Settings
 from bot.errors import AlreadyPosted, AuthError, PublishError, RateLimited, Rejected, Transient
 from bot.logs.redact import register_secrets, scrub
@@ -110,6 +111,7 @@ class TwitterAdapter(Adapter):
     )
     needs = OAUTH1_KEYS
     default_api_base = REAL_HOST
+    lookup_max_pages = 5  # 500 posts, $2.50 at $0.005 a post read; X shows 800 at most
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -307,38 +309,47 @@ class TwitterAdapter(Adapter):
         return Identity(id=self._user_id, name=f"@{self._username}", detail=f"{user.name}; {how}")
 
     def _find_quietly(self, link: str | None) -> PublishResult | None:
+        """After a duplicate answer: the earlier post's id if the newest page shows it."""
         if not link:
             return None
         try:
-            return self.find_existing(link)
+            return self._look_up(link, None, max_pages=1)
         except PublishError:
             return None
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
-        try:
+        return self._look_up(link, since)
+
+    def _look_up(self, link: str, since: datetime | None, *, max_pages: int | None = None
+                 ) -> PublishResult | None:
+        """Reads the user's timeline newest first from ``start_time`` = ``since`` (X bills
+        each post returned), following ``meta.next_token``; replies and reposts are left
+        out (a post of ours that carries the link is neither)."""
+        look = Lookup(self, link, since, max_pages=max_pages)
+        token: str | None = None
+        with look.reading():
             if self._user_id is None:
                 self.verify()
-            resp = self._call(
-                "reading recent posts", self.client.get_users_tweets, id=self._user_id,
-                max_results=100, tweet_fields=["created_at", "entities"], start_time=since,
-            )
-        except (Rejected, AlreadyPosted) as exc:
-            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-        target = normalize_link(link)
-        tweets = getattr(resp, "data", None) or []
-        self.posts_read += len(tweets)  # X bills each post a read returns
-        for tweet in tweets:
-            urls = (tweet.entities or {}).get("urls", [])
-            expanded = [u.get(k) for u in urls for k in ("expanded_url", "unwound_url")]
-            if any(u and normalize_link(u) == target for u in expanded) or text_mentions_link(
-                tweet.text, link
-            ):
-                tid = str(tweet.id)
-                return PublishResult(
-                    remote_id=tid, url=self._status_url(tid), status="sent",
-                    detail="found among the account's recent posts",
+            while True:
+                look.next_page()
+                resp = self._call(
+                    "reading recent posts", self.client.get_users_tweets, id=self._user_id,
+                    max_results=self.lookup_page_size, start_time=since,
+                    pagination_token=token, exclude=["retweets", "replies"],
+                    tweet_fields=["created_at", "entities"],
                 )
-        return None
+                tweets = getattr(resp, "data", None) or []
+                look.read(len(tweets))
+                for index, tweet in enumerate(tweets):
+                    if _links_to(tweet, link):
+                        tid = str(tweet.id)
+                        return look.found(PublishResult(
+                            remote_id=tid, url=self._status_url(tid), status="sent",
+                            detail="found among the account's recent posts",
+                        ), index)
+                token = (getattr(resp, "meta", None) or {}).get("next_token")
+                if not token:
+                    return look.absent()
 
     def describe(self) -> str:
         how = "OAuth 2.0 user token" if self.oauth2 else "OAuth 1.0a user context"
@@ -349,3 +360,12 @@ class TwitterAdapter(Adapter):
 
     def close(self) -> None:
         self.client.session.close()
+
+
+def _links_to(tweet: Any, link: str) -> bool:
+    """The post carries ``link``: in its URL entities (t.co expanded) or in its text."""
+    urls = (tweet.entities or {}).get("urls", [])
+    target = normalize_link(link)
+    expanded = [u.get(k) for u in urls for k in ("expanded_url", "unwound_url")]
+    return any(u and normalize_link(u) == target for u in expanded) or text_mentions_link(
+        tweet.text, link)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Adapter, Identity, PublishResult, text_mentions_link
+from bot.adapters.lookup import Lookup
 from bot.adapters.webhook import send_webhook
 from bot.config import Account, Credentials, Settings
 from bot.errors import AuthError, PublishError, RateLimited, Rejected, Transient
@@ -37,8 +38,6 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 SLOWDOWN_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"})
 UNITS = {"list": 1, "insert": 50}
-LOOKUP_PAGES = 10
-"""find_existing reads at most this many pages of 100 comment threads (1 unit each)."""
 
 
 def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
@@ -59,6 +58,7 @@ class YouTubeAdapter(Adapter):
     )
     needs = frozenset()
     default_api_base = YOUTUBE_API
+    lookup_max_pages = 20  # 2,000 comment threads, 20 quota units
 
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
@@ -253,44 +253,34 @@ class YouTubeAdapter(Adapter):
         return Identity(id=channel_id, name=title, detail=f"{self.account.mode} mode")
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
+        """Reads the channel's comment threads newest first (``commentThreads.list`` has no
+        time filter), following ``nextPageToken`` until a page reaches back past ``since``;
+        in ``posts`` mode the channel's posts (:mod:`bot.adapters.youtube_posts`)."""
         if self.account.mode == "posts":
-            found: PublishResult | None = self._posts().find_existing(link, since=since)
-            return found
+            posted: PublishResult | None = self._posts().find_existing(link, since=since)
+            return posted
         if self.account.mode != "comment":
             return None  # hand-offs are published by a human, never by us
-        page: str | None = None
-        for _ in range(LOOKUP_PAGES):  # newest first; a busy channel needs more than a page
-            try:
-                channel_id, _, _ = self.channel()
+        look = Lookup(self, link, since)
+        with look.reading():
+            channel_id, _, _ = self.channel()
+            page: str | None = None
+            while True:
+                look.next_page()
                 paging = {"pageToken": page} if page else {}
                 body = self._execute(
                     self._service().commentThreads().list(
-                        part="snippet", allThreadsRelatedToChannelId=channel_id, maxResults=100,
-                        textFormat="plainText", **paging),
+                        part="snippet", allThreadsRelatedToChannelId=channel_id,
+                        maxResults=self.lookup_page_size, textFormat="plainText", **paging),
                     "reading recent comments", UNITS["list"])
-            except Rejected as exc:
-                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-            older = False
-            for thread in body.get("items") or []:
-                snip = thread.get("snippet", {})
-                top = snip.get("topLevelComment", {}).get("snippet", {})
-                author = (top.get("authorChannelId") or {}).get("value")
-                if author and author != channel_id:
-                    continue
-                if since is not None and not _after(top.get("publishedAt"), since):
-                    older = True
-                    continue
-                if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "",
-                                      link):
-                    vid = snip.get("videoId") or top.get("videoId")
-                    return PublishResult(
-                        remote_id=str(thread.get("id")),
-                        url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
-                        status="sent", detail="found among the channel's comments")
-            page = body.get("nextPageToken")
-            if older or not page:
-                return None
-        return None
+                threads = [t for t in body.get("items") or [] if isinstance(t, dict)]
+                look.read(len(threads))
+                found, older = _match(threads, link, channel_id, since)
+                if found is not None:
+                    return look.found(*found)
+                page = body.get("nextPageToken")
+                if older or not page:
+                    return look.absent()
 
     def describe(self) -> str:
         return (f"{self.label} account {self.account.name!r} ({self.account.mode} mode) via "
@@ -307,3 +297,27 @@ def _after(stamp: object, since: datetime) -> bool:
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     return when >= since.replace(microsecond=0)  # publishedAt has whole seconds only
+
+
+def _match(threads: list[dict[str, Any]], link: str, channel_id: str, since: datetime | None
+           ) -> tuple[tuple[PublishResult, int] | None, bool]:
+    """(our comment carrying ``link`` and its index, whether the page reached back past
+    ``since``)."""
+    older = False
+    for index, thread in enumerate(threads):
+        snip = thread.get("snippet", {})
+        top = snip.get("topLevelComment", {}).get("snippet", {})
+        if since is not None and not _after(top.get("publishedAt"), since):
+            older = True  # newest first: the rest of the list is older still
+            continue
+        author = (top.get("authorChannelId") or {}).get("value")
+        if author and author != channel_id:
+            continue  # a viewer's comment
+        if text_mentions_link(top.get("textOriginal") or top.get("textDisplay") or "", link):
+            vid = snip.get("videoId") or top.get("videoId")
+            found = PublishResult(
+                remote_id=str(thread.get("id")),
+                url=f"https://www.youtube.com/watch?v={vid}&lc={thread.get('id')}",
+                status="sent", detail="found among the channel's comments")
+            return (found, index), older
+    return None, older

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from bot.adapters.base import Identity, PublishResult, text_mentions_link
+from bot.adapters.lookup import Lookup
 from bot.errors import FetchError, PublishError, Rejected, Transient
 from bot.models import Post
 
@@ -48,8 +49,6 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
 PAGE_SIZE = 50
 """Posts per ``posts.list`` page (the largest most Data API lists allow; unverified here)."""
-MAX_PAGES = 20
-"""A look-up reads at most this many pages (1,000 posts, 20 list units), then cannot tell."""
 PILOT_URL = "https://developers.google.com/youtube/data/reference/rest/v3/posts"
 NO_PILOT_403 = frozenset({
     "forbidden", "accessNotConfigured", "insufficientPermissions", "SERVICE_DISABLED",
@@ -230,47 +229,50 @@ class PostsApi:
 
     # -- find_existing -----------------------------------------------------------------------
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
-        """Our post carrying ``link``, from the channel's posts newest first back to ``since``;
-        None only after that whole window was read."""
+        """Our post carrying ``link``, from the channel's posts newest first (``posts.list``
+        has no time filter) back to ``since``; None only after that whole window was read."""
         a = self.adapter
         if (why := refusal(a.account.name)) is not None:
             raise Transient(f"{a.where}: cannot tell whether {link} was posted: the posts API "
                             f"refused this project ({why})")
-        channel_id, _, _ = a.channel()
-        page: str | None = None
-        read = 0
-        for _ in range(MAX_PAGES):
-            query = {"part": "snippet", "channelId": channel_id, "maxResults": str(PAGE_SIZE)}
-            if page:
-                query["pageToken"] = page
-            try:
-                body = self._call("GET", POSTS_PATH, "reading the channel's posts", query=query)
-            except PublishError as exc:
-                why = no_pilot_reason(exc)
-                if why is not None:
-                    note_refusal(a, why)
-                elif not isinstance(exc, Rejected):
-                    raise  # a timeout, a quota, a refused token: as the adapter said
-                raise Transient(f"cannot tell whether it was posted: {exc}") from exc
-            items = [i for i in body.get("items") or [] if isinstance(i, dict)]
-            read += len(items)
-            found, older = _match(items, link, channel_id, since)
-            if found is not None:
-                return found
-            page = body.get("nextPageToken")
-            if older or not page:
-                return None
-        raise Transient(f"{a.where}: cannot tell whether {link} was posted: read {read} posts "
-                        f"in {MAX_PAGES} pages (the most a look-up reads) and more remain")
+        look = Lookup(a, link, since)
+        with look.reading():  # a refusal of the read: cannot tell
+            channel_id, _, _ = a.channel()
+            page: str | None = None
+            while True:
+                look.next_page()
+                query = {"part": "snippet", "channelId": channel_id, "maxResults": str(PAGE_SIZE)}
+                if page:
+                    query["pageToken"] = page
+                body = self._read_page(query)
+                items = [i for i in body.get("items") or [] if isinstance(i, dict)]
+                look.read(len(items))
+                found, older = _match(items, link, channel_id, since)
+                if found is not None:
+                    return look.found(*found)
+                page = body.get("nextPageToken")
+                if older or not page:
+                    return look.absent()
+
+    def _read_page(self, query: dict[str, str]) -> dict[str, Any]:
+        try:
+            return self._call("GET", POSTS_PATH, "reading the channel's posts", query=query)
+        except PublishError as exc:
+            why = no_pilot_reason(exc)
+            if why is None:
+                raise
+            note_refusal(self.adapter, why)
+            raise Transient(f"cannot tell whether it was posted: {exc}") from exc
 
 
 def _match(items: list[dict[str, Any]], link: str, channel_id: str, since: datetime | None
-           ) -> tuple[PublishResult | None, bool]:
-    """(our post carrying ``link``, whether the page reached back past ``since``)."""
+           ) -> tuple[tuple[PublishResult, int] | None, bool]:
+    """((our post carrying ``link``, its index), whether the page reached back past
+    ``since``)."""
     from bot.adapters.youtube import _after
 
     older = False
-    for item in items:
+    for index, item in enumerate(items):
         snip = item.get("snippet") or {}
         if since is not None and not _after(snip.get("publishTime"), since):
             older = True  # newest first: the rest is older still
@@ -279,6 +281,6 @@ def _match(items: list[dict[str, Any]], link: str, channel_id: str, since: datet
             continue
         if text_mentions_link(str(snip.get("textDisplay") or ""), link):
             pid = str(item.get("id"))
-            return PublishResult(remote_id=pid, url=POST_URL.format(pid), status="sent",
-                                 detail="found among the channel's posts"), older
+            return (PublishResult(remote_id=pid, url=POST_URL.format(pid), status="sent",
+                                  detail="found among the channel's posts"), index), older
     return None, older

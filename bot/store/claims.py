@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.base import check_aware, rowcount, seconds
@@ -22,6 +22,8 @@ from bot.store.schema import CAP_STATUSES, DUE_STATUSES, AccountState, Delivery,
 S = DeliveryStatus
 _DUE = [x.value for x in DUE_STATUSES]
 _CAP = [x.value for x in CAP_STATUSES]
+_NEVER_TRIED = case((or_(Delivery.attempts > 0, Delivery.last_error.is_not(None)), 0), else_=1)
+"""Sort key: 0 for a delivery tried before (``bot retry`` resets attempts, not the error)."""
 
 
 class ClaimsMixin(HistoryMixin):
@@ -47,6 +49,10 @@ class ClaimsMixin(HistoryMixin):
         day_start: datetime | None = None,
     ) -> DeliveryRow | None:
         """Claim the account's most overdue delivery, or None.
+
+        A delivery tried before (it may already be online) keeps its place: when due again it
+        goes before deliveries never tried, however long the backlog behind it, so the
+        look-up before its resend reads few posts (and a backlog cannot hide it).
 
         None when the account is paused, when its last claim is less than
         ``min_spacing_seconds`` ago, when ``daily_cap`` posts were already sent, in flight
@@ -78,7 +84,7 @@ class ClaimsMixin(HistoryMixin):
                 select(Delivery)
                 .where(Delivery.account == account, Delivery.status.in_(_DUE),
                        Delivery.next_attempt_at <= now)
-                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .order_by(_NEVER_TRIED, Delivery.next_attempt_at, Delivery.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             ).first()

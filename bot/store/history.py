@@ -49,3 +49,19 @@ class HistoryMixin(StoreBase):
             return [DeliveryEventRow(delivery_id=e.delivery_id, at=e.at, kind=e.kind,
                                      status=e.status, actor=e.actor, detail=dict(e.detail or {}))
                     for e in s.scalars(q)]
+
+    def first_claim_at(self, delivery_id: int) -> datetime | None:
+        """When the delivery was first claimed since it was queued or last forced (posted
+        again on purpose): the earliest moment a post of it can have reached the platform.
+        None when it never was, or when its history is older than the history itself (no
+        ``queued`` event): then only its creation time is safe."""
+        first: datetime | None = None
+        queued = False
+        for event in self.history(delivery_id):
+            if event.kind == "queued":
+                queued = True
+            elif event.kind == "forced":
+                first = None
+            elif event.kind == "claimed" and first is None:
+                first = event.at
+        return first if queued else None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from bot.adapters.facebook import FacebookAdapter
+from bot.adapters.facebook import FacebookAdapter, next_page_query
 from bot.adapters.registry import get_adapter
 from bot.config import Account
 from bot.errors import AlreadyPosted, AuthError, RateLimited, Rejected, Transient
@@ -197,7 +197,7 @@ def test_find_existing_sees_link_attachments(fb_fake: FakeFacebook) -> None:
     assert found.url == fb_fake.posts[0]["permalink_url"]
     assert adapter.find_existing("https://example.org/elsewhere") is None
     listing = fb_fake.calls("GET", "/posts$")[0]
-    assert listing.q("limit") == "25" and "attachments" in (listing.q("fields") or "")
+    assert listing.q("limit") == "100" and "attachments" in (listing.q("fields") or "")
 
 
 def test_find_existing_since(fb_fake: FakeFacebook) -> None:
@@ -217,3 +217,18 @@ def test_find_existing_cannot_tell(fb_fake: FakeFacebook, reply: Any,
     fb_fake.expect(status, body, headers, method="GET")
     with pytest.raises(error):
         fb_adapter(fb_fake).find_existing("https://example.org/s")
+
+
+def test_next_page_query_follows_cursor_and_time_paging_never_the_token_in_next() -> None:
+    query = {"fields": "id,message", "limit": "100", "since": "1700000000"}
+    cursor_paged = {"cursors": {"before": "QQ==", "after": "MTAx"},
+                    "next": "https://graph.facebook.com/v26.0/1/posts?limit=100&after=MTAx"
+                            "&access_token=LEAKED&appsecret_proof=PROOF"}
+    assert next_page_query(cursor_paged, query) == {**query, "after": "MTAx"}
+    time_paged = {"previous": "https://graph.facebook.com/v26.0/1/posts?since=1700000500",
+                  "next": "https://graph.facebook.com/v26.0/1/posts?limit=100&until=1700000400"
+                          "&__paging_token=enc_Ad1&access_token=LEAKED"}
+    assert next_page_query(time_paged, query) == {
+        **query, "until": "1700000400", "__paging_token": "enc_Ad1"}
+    for last in ({}, {"cursors": {"after": "MTAx"}}, None, "garbage"):
+        assert next_page_query(last, query) is None  # no `next`: this was the last page

@@ -6,7 +6,10 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +18,7 @@ from bot.adapters.registry import get_adapter
 from bot.config import Account
 from bot.errors import RateLimited, Transient
 from tests.adapters.conftest import FB_SECRETS, X_SECRETS, make_post, make_settings
-from tests.fakes import FakeFacebook, FakeWebhook, FakeX
+from tests.fakes import FakeFacebook, FakeWebhook, FakeX, fake_class
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,3 +167,90 @@ def test_injected_failures_are_retryable_and_reconcilable() -> None:
             assert (adapter.find_existing(link) is not None) == (link in stored)
         # ghosts: on the platform although the client saw an error
         assert any(outcomes[link] != "sent" for link in stored)
+
+
+# -- lists page like the platforms ----------------------------------------------------------
+@dataclass(frozen=True)
+class Listing:
+    """How one fake's list of the account's posts is asked for and read."""
+
+    fake: str
+    path: str
+    size_param: str
+    token_param: str
+    default: int
+    largest: int
+    params: dict[str, str]
+    next_token: Callable[[dict[str, Any]], str | None]
+    ids: Callable[[dict[str, Any]], list[str]]
+    error: Callable[[dict[str, Any]], object]
+
+
+LISTINGS = [
+    Listing("x", "/2/users/1001/tweets", "max_results", "pagination_token", 10, 100, {},
+            lambda b: b["meta"].get("next_token"), lambda b: [i["id"] for i in b.get("data", [])],
+            lambda b: b["errors"][0]["parameters"]),
+    Listing("facebook", "/v26.0/1234567890/posts", "limit", "after", 25, 100,
+            {"access_token": "fb-page-token-0123456789"},
+            lambda b: b["paging"]["cursors"]["after"] if "next" in b.get("paging", {}) else None,
+            lambda b: [i["id"] for i in b["data"]], lambda b: b["error"]["code"]),
+    Listing("youtube", "/youtube/v3/commentThreads", "maxResults", "pageToken", 20, 100,
+            {"part": "snippet", "allThreadsRelatedToChannelId": "UCfakechannel0001"},
+            lambda b: b.get("nextPageToken"), lambda b: [i["id"] for i in b["items"]],
+            lambda b: b["error"]["errors"][0]["reason"]),
+]
+
+
+@pytest.fixture(params=LISTINGS, ids=lambda listing: listing.fake)
+def listed(request: pytest.FixtureRequest) -> Iterator[tuple[Listing, Any, httpx.Client]]:
+    listing: Listing = request.param
+    fake = fake_class(listing.fake)().start()
+    if listing.fake == "youtube":
+        fake.access_tokens.add("ya29.listing")
+    headers = {"Authorization": "Bearer ya29.listing" if listing.fake == "youtube" else "Bearer t"}
+    fake.add_others(2 * listing.largest + 30)
+    try:
+        with httpx.Client(base_url=fake.url, headers=headers, timeout=5) as client:
+            yield listing, fake, client
+    finally:
+        fake.stop()
+
+
+def _get(listing: Listing, client: httpx.Client, **params: Any) -> httpx.Response:
+    return client.get(listing.path, params={**listing.params, **params})
+
+
+def test_lists_are_newest_first_in_pages_of_the_documented_default(
+        listed: tuple[Listing, Any, httpx.Client]) -> None:
+    listing, fake, client = listed
+    body = _get(listing, client).json()
+    newest = [str(p["id"]) for p in reversed(fake.posts)]
+    assert listing.ids(body) == newest[:listing.default]
+    assert listing.next_token(body)
+
+
+def test_paging_reads_everything_once_while_newer_posts_arrive(
+        listed: tuple[Listing, Any, httpx.Client]) -> None:
+    listing, fake, client = listed
+    before = [str(p["id"]) for p in reversed(fake.posts)]
+    seen: list[str] = []
+    token = None
+    while True:
+        extra = {listing.token_param: token} if token else {}
+        body = _get(listing, client, **{listing.size_param: listing.largest}, **extra).json()
+        seen += listing.ids(body)
+        fake.add_others(3)  # colleagues keep posting: the cursor must not shift
+        token = listing.next_token(body)
+        if not token:
+            break
+    assert seen == before
+    assert fake.items_listed == len(before)
+
+
+def test_bad_page_sizes_and_tokens_get_the_platforms_errors(
+        listed: tuple[Listing, Any, httpx.Client]) -> None:
+    listing, _, client = listed
+    too_big = _get(listing, client, **{listing.size_param: listing.largest + 1})
+    assert too_big.status_code == 400 and listing.error(too_big.json())
+    stale = _get(listing, client, **{listing.token_param: "bm90LWEtdG9rZW4"})
+    assert stale.status_code == 400 and listing.error(stale.json())

@@ -46,6 +46,8 @@ YT_CREDS = {"client_id": "yt-client-id", "client_secret": "yt-client-secret-0123
             "refresh_token": "yt-refresh-token-0123456789"}
 PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube"}
 """fake name -> the bot's platform name; the account of each is named after the fake."""
+POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$"}
+"""fake name -> the path (regex) of its POST that makes a post."""
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -119,6 +121,10 @@ class FakePlatform:
     def configure(self, **knobs: Any) -> None:
         self.http.post("/_fake/config", json=knobs).raise_for_status()
 
+    def items_listed(self) -> int:
+        """Posts returned by its list answers so far (X bills each one)."""
+        return int(self.http.get("/_fake/health").json()["items_listed"])
+
     def stop(self) -> None:
         self.http.close()
         _stop(self.proc)
@@ -169,27 +175,8 @@ def harnessed_fake(platform: str) -> Any:
                 return "reset"  # the fake turns a ghost on a read into a reset
             return kind
 
-    if platform != "youtube":
-        Harnessed.__name__ = f"Harnessed{base.__name__}"
-        return Harnessed
-
-    class HarnessedYouTube(Harnessed):
-        def threads(self, req: Recorded) -> Reply:
-            """commentThreads.list paged as the real API pages it: ``maxResults`` (at most
-            100, default 20) newest first, ``nextPageToken`` while more remain."""
-            video, channel = req.q("videoId"), req.q("allThreadsRelatedToChannelId")
-            items = [p for p in reversed(self.posts)
-                     if (video and p["videoId"] == video) or (channel == self.channel_id)]
-            size = max(1, min(100, int(req.q("maxResults") or 20)))
-            token = req.q("pageToken") or "p0"
-            start = int(token[1:]) if re.fullmatch(r"p\d+", token) else 0
-            body: dict[str, Any] = {"items": [self.thread_json(p)
-                                              for p in items[start:start + size]]}
-            if start + size < len(items):
-                body["nextPageToken"] = f"p{start + size}"
-            return Reply(200, body)
-
-    return HarnessedYouTube
+    Harnessed.__name__ = f"Harnessed{base.__name__}"
+    return Harnessed
 
 
 # --------------------------------------------------------------------------- the feed
@@ -289,7 +276,9 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
         "health": {"enabled": False},
         "scheduler": {"dispatch_interval_seconds": 0.2, "backoff_base_seconds": 0.2,
                       "backoff_max_seconds": 3, "lease_seconds": lease_seconds,
-                      "max_attempts": 100},
+                      "max_attempts": 100,
+                      # fakes and daemons share one clock: look-ups need no margin for skew
+                      "lookup_margin_seconds": 1},
         "log_format": "json",
         "log_level": "INFO",
     }
@@ -298,11 +287,22 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
 
 
 # --------------------------------------------------------------------------- daemons
+UP_BEFORE_KILL = 1.0
+"""Seconds a daemon must have been running (past its "daemon started" line) before the
+harness may kill it — or as long as it took to start, if that was longer: on a busy machine
+a start takes seconds, and killing daemons that never get to work tests nothing."""
+
+
 @dataclass
 class Slot:
     index: int
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    log_offset: int = 0
+    """Size of its log when the current process started."""
+    spawned_at: float = 0.0
+    up_since: float | None = None
+    """When the harness first saw the current process's "daemon started" line (monotonic)."""
 
 
 @dataclass
@@ -333,6 +333,8 @@ class Fleet:
         if self.failpoints:
             env["BOT_FAILPOINTS"] = self.failpoints
         with open(self.log_path(slot), "ab") as log:
+            slot.log_offset, slot.up_since = log.tell(), None
+            slot.spawned_at = time.monotonic()
             slot.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=self.workdir,
                                          env=env, stdout=subprocess.DEVNULL, stderr=log)
         slot.starts += 1
@@ -346,6 +348,7 @@ class Fleet:
         """Count and restart every daemon that ended on its own."""
         for slot in self.slots:
             if slot.proc is None or slot.proc.poll() is None:
+                self._watch(slot)
                 continue
             code = slot.proc.returncode
             if code == FAILPOINT_EXIT:
@@ -354,10 +357,34 @@ class Fleet:
                 self.tally.other_exits.append((slot.index, code))
             self._start(slot)
 
-    def kill_one(self, rng: random.Random) -> None:
-        """SIGKILL a random running daemon and start it again at once."""
+    def _watch(self, slot: Slot) -> None:
+        """Note when the slot's daemon logs that it started."""
+        if slot.proc is None or slot.up_since is not None:
+            return
+        with open(self.log_path(slot), "rb") as log:
+            log.seek(slot.log_offset)
+            if b'"daemon started' in log.read():
+                slot.up_since = time.monotonic()
+
+    def working(self, slot: Slot) -> bool:
+        """The slot's daemon has been running for ``UP_BEFORE_KILL`` seconds, or for as long
+        as it took to start, whichever is longer."""
+        if slot.proc is None or slot.proc.poll() is not None:
+            return False
+        self._watch(slot)
+        if slot.up_since is None:
+            return False
+        startup = slot.up_since - slot.spawned_at
+        return time.monotonic() - slot.up_since >= max(UP_BEFORE_KILL, startup)
+
+    def kill_one(self, rng: random.Random) -> bool:
+        """SIGKILL a random working daemon and start it again at once; False when none is
+        working yet (nothing killed)."""
         self.reap()
-        slot = rng.choice(self.slots)
+        ready = [slot for slot in self.slots if self.working(slot)]
+        if not ready:
+            return False
+        slot = rng.choice(ready)
         assert slot.proc is not None
         slot.proc.send_signal(signal.SIGKILL)
         slot.proc.wait()
@@ -368,6 +395,7 @@ class Fleet:
         else:
             self.tally.other_exits.append((slot.index, slot.proc.returncode))
         self._start(slot)
+        return True
 
     def kill_all(self) -> None:
         """SIGKILL every daemon (not restarted; counted as kills)."""
@@ -419,6 +447,42 @@ class Fleet:
                 text = path.read_text("utf-8", "replace")
                 out.append(f"--- daemon {slot.index}\n{text[-chars:]}")
         return "\n".join(out)
+
+
+def stop_all(fleet: Fleet | None, site: FeedSite | None, fakes: dict[str, FakePlatform]
+             ) -> None:
+    """Stop what a run started (whatever got started): daemons, feed server, fakes."""
+    if fleet is not None:
+        fleet.stop(timeout=10)
+    if site is not None:
+        site.stop()
+    for fake in fakes.values():
+        fake.stop()
+
+
+# --------------------------------------------------------------------------- look-ups
+def lookup_figures(logs: list[dict[str, Any]], backlog: int) -> dict[str, dict[str, Any]]:
+    """Per account: the look-ups the daemons logged (``bot.adapters.lookup``), how they
+    ended, the posts each read, and how many found their post behind ``backlog`` or more
+    newer posts."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in logs:
+        if "lookup_posts" not in rec:
+            continue
+        fig = out.setdefault(rec["account"], {"look-ups": 0, "outcomes": Counter(),
+                                              "posts read": []})
+        fig["look-ups"] += 1
+        fig["outcomes"][rec["lookup"]] += 1
+        fig["posts read"].append(int(rec["lookup_posts"]))
+    for fig in out.values():
+        read = sorted(fig.pop("posts read"))
+        fig["outcomes"] = dict(fig["outcomes"])
+        fig["posts read: median / max / total"] = (read[len(read) // 2], read[-1], sum(read))
+        fig["found behind >= backlog"] = 0
+    for rec in logs:
+        if rec.get("lookup") == "found" and int(rec.get("lookup_newer") or 0) >= backlog:
+            out[rec["account"]]["found behind >= backlog"] += 1
+    return out
 
 
 # --------------------------------------------------------------------------- `bot status`

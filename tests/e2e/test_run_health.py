@@ -155,23 +155,24 @@ def test_health_metrics_readiness_and_sigterm(tmp_path: Path,
         wait_for("/healthz", lambda: True if get(f"{base}/healthz") == (200, "ok\n") else None,
                  proc)
 
-        # The feed was polled, both articles (backfill 2) were "sent" to both dry-run accounts.
-        def all_sent() -> str | None:
+        # The feed was polled, both articles (backfill 2) were previewed by both dry-run accounts.
+        def all_previewed() -> str | None:
             code, text = get(f"{base}/metrics")
             if code != 200:
                 return None
-            done = all(metric(text, "bot_deliveries", account=a, status="sent") == 2
+            done = all(metric(text, "bot_deliveries", account=a, status="previewed") == 2
                        for a in ("x", "fb"))
             return text if done else None
 
-        text = wait_for("four sent deliveries in /metrics", all_sent, proc)
+        text = wait_for("four previewed deliveries in /metrics", all_previewed, proc)
         assert (metric(text, "bot_polls_total", feed="news", result="ok") or 0) >= 1
         assert (metric(text, "bot_articles_total", feed="news", outcome="new") or 0) == 2
         assert (metric(text, "bot_publish_total", account="x", result="dry_run") or 0) >= 2
         with Store(f"sqlite:///{tmp_path / 'data' / 'bot.db'}") as st:
             rows = st.list_deliveries(limit=10)
         assert len(rows) == 4
-        assert {(str(r.status), r.remote_id) for r in rows} == {("sent", "dry-run")}
+        assert {(str(r.status), r.remote_id, r.sent_at) for r in rows} == {
+            ("previewed", None, None)}
 
         ready = wait_for("/readyz 200",
                          lambda: (lambda r: r if r[0] == 200 else None)(get(f"{base}/readyz")),

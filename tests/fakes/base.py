@@ -5,6 +5,15 @@ to misbehave: a queue of scripted replies, a per-call delay, a rate-limit window
 seeded random failures (500s, 429s, resets, timeouts, and "ghosts": the post is made but
 the connection drops before the answer). It runs in-process (``with FakeX() as fx``) or
 as a process (``python -m tests.fakes serve``) controlled over ``/_fake/*``.
+
+Lists page as the platforms page them: newest first, the documented default and largest
+page size, opaque cursors that stay valid when newer posts arrive (:func:`page_of`).
+Posts the bot did not make — colleagues on a Page, other tools on an X account, viewers'
+comments — come from :meth:`FakeServer.add_others` (``others_after_ghost=N`` adds N of
+them right after a ghost, for the first ``ghost_backlogs`` ghosts or every one: the bot's
+retry then sits behind a backlog). They carry
+``"by_others": True``; ``items_listed`` counts the posts every list answer returned (X
+bills each one).
 """
 
 from __future__ import annotations
@@ -75,6 +84,7 @@ class FakeServer:
         fail_rate: float = 0.0, seed: int | None = None, fail_kinds: tuple[str, ...] = FAIL_KINDS,
         fail_paths: str | None = None, delay: float = 0.0, timeout_sleep: float = 2.0,
         duplicates: bool = True, rate_limit: tuple[int, float] | None = None,
+        others_after_ghost: int = 0, ghost_backlogs: int | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.state_file = Path(state_file) if state_file else None
@@ -91,6 +101,10 @@ class FakeServer:
         self.rate_limit = rate_limit
         self.window: deque[float] = deque()
         self.injected: list[tuple[str, str]] = []
+        self.others_after_ghost = others_after_ghost
+        self.ghost_backlogs = ghost_backlogs
+        """How many ghosts get ``others_after_ghost`` posts behind them (None: every one)."""
+        self.items_listed = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.load_state()
@@ -214,6 +228,35 @@ class FakeServer:
         self.save_state()
         return post
 
+    def other_post(self, n: int, now: float) -> dict[str, Any]:
+        """A post on the account that the bot did not make (platform-specific shape)."""
+        raise NotImplementedError(f"{type(self).__name__} has no posts by others")
+
+    def add_others(self, n: int) -> None:
+        """``n`` newer posts by others (they count against no rate limit of ours)."""
+        with self.lock:
+            now = time.time()
+            for _ in range(n):
+                post = self.other_post(self.new_id(), now)
+                self.posts.append({**post, "by_others": True})
+        self.save_state()
+
+    def _backlog_after_ghost(self) -> None:
+        """A post was made and its answer lost: colleagues post ``others_after_ghost`` times
+        before the bot can retry."""
+        with self.lock:
+            if not self.others_after_ghost or self.ghost_backlogs == 0:
+                return
+            if self.ghost_backlogs is not None:
+                self.ghost_backlogs -= 1
+        self.add_others(self.others_after_ghost)
+
+    def listed(self, items: list[Any]) -> list[Any]:
+        """Count what a list answer returns (posts read) and hand it back."""
+        with self.lock:
+            self.items_listed += len(items)
+        return items
+
     # -- helpers for routes --------------------------------------------------------------------
     def rate_limited(self) -> float | None:
         """Seconds until the window frees a slot when it is full, else None."""
@@ -264,8 +307,12 @@ class FakeServer:
             self._perform(h, reply)
             return
         with self.lock:  # one route at a time: duplicate checks and ids stay consistent
+            before = len(self.posts)
             real = self.route(req)  # no failure, or a ghost/slow one: the work is done
+            made = len(self.posts) > before
         if reply is not None and reply.action == "ghost":
+            if made:
+                self._backlog_after_ghost()
             self._reset(h)
             return
         if reply is not None and reply.action == "slow":
@@ -349,5 +396,29 @@ class FakeServer:
             self.reset()
             return Reply(200, {"ok": True})
         if req.path == "/_fake/health":
-            return Reply(200, {"platform": self.platform, "posts": len(self.posts)})
+            return Reply(200, {"platform": self.platform, "posts": len(self.posts),
+                               "items_listed": self.items_listed})
         return Reply(404, {"error": f"no control endpoint {req.path}"})
+
+
+def page_of(items: list[dict[str, Any]], size: int, *, after: str | None = None,
+            before: str | None = None) -> tuple[list[dict[str, Any]], bool] | None:
+    """One page of ``items`` (newest first): the ``size`` items after the one whose id is
+    ``after`` (or the ``size`` newer ones just before ``before``), and whether older ones
+    remain; None when the cursor's item is gone (the platforms refuse such a cursor).
+    Cursors name an item, not an offset, so new posts at the top never shift a page."""
+    def index(item_id: str) -> int | None:
+        return next((i for i, p in enumerate(items) if str(p["id"]) == item_id), None)
+
+    if before is not None:
+        end = index(before)
+        if end is None:
+            return None
+        return items[max(0, end - size):end], True
+    start = 0
+    if after is not None:
+        found = index(after)
+        if found is None:
+            return None
+        start = found + 1
+    return items[start:start + size], start + size < len(items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -10,9 +11,9 @@ import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from tests.fakes.base import FakeServer, Recorded, Reply
+from tests.fakes.base import FakeServer, Recorded, Reply, page_of
 
 
 def graph_error(code: int, message: str, *, subcode: int | None = None,
@@ -22,6 +23,18 @@ def graph_error(code: int, message: str, *, subcode: int | None = None,
     if subcode is not None:
         err["error_subcode"] = subcode
     return Reply(status, {"error": err})
+
+
+def cursor(post_id: str) -> str:
+    """Graph cursors are base64 strings naming an item (the docs' example is a post id)."""
+    return base64.b64encode(post_id.encode()).decode()
+
+
+def cursor_id(value: str) -> str:
+    try:
+        return base64.b64decode(value.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 class FakeFacebook(FakeServer):
@@ -147,23 +160,60 @@ class FakeFacebook(FakeServer):
         return Reply(200, {"id": pid})
 
     def listing(self, req: Recorded, *, scheduled: bool) -> Reply:
-        fields = req.q("fields") or "id,message,created_time"
-        limit = int(req.q("limit") or 25)
-        since = req.q("since")
+        """GET /{page}/posts and /scheduled_posts: newest first, ``limit`` 1-100 (default 25),
+        ``since``/``until`` (Unix seconds), cursor paging: ``paging.cursors`` and a
+        ``paging.next`` URL (with the access token in it, as Graph sends it) while more
+        remain. The wording of the two 400s is not verified against Graph."""
+        raw = req.q("limit")
+        size = int(raw) if raw is not None and raw.isdigit() else (25 if raw is None else 0)
+        if not 1 <= size <= 100:
+            return graph_error(100, "(#100) The parameter limit must be between 1 and 100",
+                               type_="OAuthException")
         items = [p for p in reversed(self.posts) if p["published"] != scheduled]
-        if since:
-            items = [p for p in items if p["created_ts"] >= int(since)]
-        data = []
-        for p in items[:limit]:
-            item: dict[str, Any] = {"id": p["id"]}
-            for key in ("message", "permalink_url", "created_time"):
-                if key in fields and p.get(key):
-                    item[key] = p[key]
-            if "attachments" in fields and p.get("link"):
-                shim = f"https://l.facebook.com/l.php?u={quote(p['link'], safe='')}&h=AT0"
-                item["attachments"] = {"data": [{"url": shim, "unshimmed_url": p["link"]}]}
-            data.append(item)
-        return Reply(200, {"data": data, "paging": {}})
+        since, until = req.q("since"), req.q("until")
+        items = [p for p in items if (not since or p["created_ts"] >= int(since))
+                 and (not until or p["created_ts"] <= int(until))]
+        after, before = req.q("after"), req.q("before")
+        page = page_of(items, size, after=cursor_id(after) if after else None,
+                       before=cursor_id(before) if before else None)
+        if page is None:
+            return graph_error(100, "(#100) Invalid cursor", type_="OAuthException")
+        fields = req.q("fields") or "id,message,created_time"
+        data = [self.post_json(p, fields) for p in self.listed(page[0])]
+        paging: dict[str, Any] = {}
+        if data:
+            first, last = cursor(data[0]["id"]), cursor(data[-1]["id"])
+            paging["cursors"] = {"before": first, "after": last}
+            if after or before:
+                paging["previous"] = self.page_url(req, before=first)
+            if page[1]:
+                paging["next"] = self.page_url(req, after=last)
+        return Reply(200, {"data": data, "paging": paging} if paging else {"data": data})
+
+    def page_url(self, req: Recorded, **cursor_arg: str) -> str:
+        query = {k: v[0] for k, v in req.query.items() if k not in ("after", "before")}
+        return f"{self.url}{req.path}?{urlencode({**query, **cursor_arg})}"
+
+    @staticmethod
+    def post_json(p: dict[str, Any], fields: str) -> dict[str, Any]:
+        item: dict[str, Any] = {"id": p["id"]}
+        for key in ("message", "permalink_url", "created_time"):
+            if key in fields and p.get(key):
+                item[key] = p[key]
+        if "attachments" in fields and p.get("link"):
+            shim = f"https://l.facebook.com/l.php?u={quote(p['link'], safe='')}&h=AT0"
+            item["attachments"] = {"data": [{"url": shim, "unshimmed_url": p["link"]}]}
+        return item
+
+    def other_post(self, n: int, now: float) -> dict[str, Any]:
+        """A colleague's post on the Page."""
+        link = f"https://elsewhere.example.com/notes/{n}"
+        return {"id": f"{self.page_id}_{100000 + n}", "message": f"From the newsroom: {link}",
+                "link": link, "published": True, "scheduled_publish_time": None,
+                "created_ts": now,
+                "created_time": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink_url": f"https://www.facebook.com/{self.page_id}/posts/{100000 + n}",
+                "form": {}}
 
     def debug_token(self, req: Recorded) -> Reply:
         inspector = self.token_of(req)

@@ -13,13 +13,43 @@ from urllib.parse import unquote, urlencode
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
-from tests.fakes.base import FakeServer, Recorded, Reply
+from tests.fakes.base import FakeServer, Recorded, Reply, page_of
 
 REAL_HOST = "https://api.twitter.com"
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 OAUTH1_FIELDS = ("oauth_consumer_key", "oauth_nonce", "oauth_signature",
                  "oauth_signature_method", "oauth_timestamp", "oauth_version")
 URL_RE = re.compile(r"https?://[^\s]+")
+
+
+TOKEN_HEAD = "7140dibdnow9c7btw"
+"""X's paging tokens are opaque lower-case base-36 strings; ours end in the base-36 id of
+the last post of the page (a cursor: newer posts never shift the next page)."""
+
+
+def next_token(post_id: str) -> str:
+    n, digits = int(post_id), ""
+    while n:
+        n, r = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+    return TOKEN_HEAD + (digits or "0")
+
+
+def token_id(token: str) -> str:
+    """The post id a token points after ("" when it is not one of ours)."""
+    if not token.startswith(TOKEN_HEAD):
+        return ""
+    try:
+        return str(int(token[len(TOKEN_HEAD):], 36))
+    except ValueError:
+        return ""
+
+
+def unix(stamp: str | None) -> float | None:
+    """``2026-11-01T12:00:00Z`` as Unix seconds (None when not given)."""
+    if not stamp:
+        return None
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def oauth_params(header: str | None) -> dict[str, str]:
@@ -188,27 +218,64 @@ class FakeX(FakeServer):
         out += text[last:]
         return out, ({"urls": urls} if urls else {})
 
+    @staticmethod
+    def invalid(name: str, value: str | None, message: str) -> Reply:
+        """X's 400 for a bad query parameter."""
+        return Reply(400, {
+            "errors": [{"parameters": {name: [value or ""]}, "message": message}],
+            "title": "Invalid Request", "detail": "One or more parameters to your request was "
+            "invalid.", "type": "https://api.twitter.com/2/problems/invalid-request"})
+
     def timeline(self, req: Recorded, user_id: str) -> Reply:
-        fields = set((req.q("tweet.fields") or "").split(","))
-        limit = int(req.q("max_results") or 10)
-        start = req.q("start_time")
+        """GET /2/users/:id/tweets: newest first, ``max_results`` 5-100 (default 10),
+        ``meta.next_token`` while more remain (``pagination_token`` asks for it),
+        ``start_time``/``end_time``, ``exclude``; the newest 3,200 posts at most (800 when
+        replies are excluded)."""
+        raw = req.q("max_results")
+        size = int(raw) if raw is not None and raw.isdigit() else (10 if raw is None else 0)
+        if not 5 <= size <= 100:
+            return self.invalid("max_results", raw, f"The `max_results` query parameter value "
+                                f"[{raw}] is not between 5 and 100")
+        exclude = set((req.q("exclude") or "").split(","))
         items = [p for p in reversed(self.posts) if p["author_id"] == user_id]
-        if start:
-            since = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()
-            items = [p for p in items if p["created_ts"] >= since]
-        data = []
-        for p in items[:limit]:
-            item = {"id": p["id"], "text": p["display_text"], "edit_history_tweet_ids": [p["id"]]}
-            if "entities" in fields and p["entities"]:
-                item["entities"] = p["entities"]
-            if "created_at" in fields:
-                item["created_at"] = p["created_at"]
-            data.append(item)
+        if "replies" in exclude:
+            items = [p for p in items if not p.get("in_reply_to_tweet_id")]
+        items = items[:800 if "replies" in exclude else 3200]
+        start, end = unix(req.q("start_time")), unix(req.q("end_time"))
+        items = [p for p in items if (start is None or p["created_ts"] >= start)
+                 and (end is None or p["created_ts"] < end)]
+        token = req.q("pagination_token")
+        page = page_of(items, size, after=token_id(token) if token else None)
+        if page is None:
+            return self.invalid("pagination_token", token, f"The `pagination_token` query "
+                                f"parameter value [{token}] is not valid")
+        fields = set((req.q("tweet.fields") or "").split(","))
+        data = [self.tweet_json(p, fields) for p in self.listed(page[0])]
         body: dict[str, Any] = {"meta": {"result_count": len(data)}}
         if data:
             body["data"] = data
             body["meta"].update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+            if page[1]:
+                body["meta"]["next_token"] = next_token(data[-1]["id"])
         return Reply(200, body, self.limit_headers())
+
+    @staticmethod
+    def tweet_json(p: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        item = {"id": p["id"], "text": p["display_text"], "edit_history_tweet_ids": [p["id"]]}
+        if "entities" in fields and p["entities"]:
+            item["entities"] = p["entities"]
+        if "created_at" in fields:
+            item["created_at"] = p["created_at"]
+        return item
+
+    def other_post(self, n: int, now: float) -> dict[str, Any]:
+        """A post by another tool on the same account (a colleague's link)."""
+        text = f"Team note {n}: https://elsewhere.example.com/notes/{n}"
+        shown, entities = self.shorten(text)
+        return {"id": str(1850000000000000000 + n), "text": text, "display_text": shown,
+                "entities": entities, "author_id": self.user["id"], "in_reply_to_tweet_id": None,
+                "created_ts": now,
+                "created_at": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
 
     def oauth2_token(self, req: Recorded) -> Reply:
         form = req.form

@@ -10,11 +10,24 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakes.base import FakeServer, Recorded, Reply
+from tests.fakes.base import FakeServer, Recorded, Reply, page_of
 from tests.fakes.youtube_posts import PostsResource
 
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 COST = {"list": 1, "insert": 50}
+
+
+def page_token(thread_id: str) -> str:
+    """Opaque like the API's (base64): names the last thread of the page."""
+    return base64.urlsafe_b64encode(f"after:{thread_id}".encode()).decode().rstrip("=")
+
+
+def page_token_id(token: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return raw.removeprefix("after:") if raw.startswith("after:") else ""
 
 
 def google_error(status: int, reason: str, message: str, domain: str = "youtube.commentThread",
@@ -195,8 +208,33 @@ class FakeYouTube(FakeServer):
             "topLevelComment": {"kind": "youtube#comment", "id": p["id"], "snippet": top}}}
 
     def threads(self, req: Recorded) -> Reply:
+        """commentThreads.list: newest first, ``maxResults`` 1-100 (default 20),
+        ``nextPageToken`` while more remain. The reason for a stale ``pageToken`` is not
+        verified against the API."""
+        raw = req.q("maxResults")
+        size = int(raw) if raw is not None and raw.isdigit() else (20 if raw is None else 0)
+        if not 1 <= size <= 100:
+            return google_error(400, "invalidParameter", f"Invalid value '{raw}'. Values must "
+                                "be within the range: [1, 100]", "global")
         video, channel = req.q("videoId"), req.q("allThreadsRelatedToChannelId")
         items = [p for p in reversed(self.posts) if p.get("resource") != "post"
                  and ((video and p["videoId"] == video) or (channel == self.channel_id))]
-        limit = int(req.q("maxResults") or 20)
-        return Reply(200, {"items": [self.thread_json(p) for p in items[:limit]]})
+        token = req.q("pageToken")
+        page = page_of(items, size, after=page_token_id(token) if token else None)
+        if page is None:
+            return google_error(400, "invalidPageToken", "The request specifies an invalid "
+                                "page token.", "youtube.parameter")
+        body: dict[str, Any] = {
+            "kind": "youtube#commentThreadListResponse",
+            "pageInfo": {"totalResults": len(page[0]), "resultsPerPage": size},
+            "items": [self.thread_json(p) for p in self.listed(page[0])]}
+        if page[1] and page[0]:
+            body["nextPageToken"] = page_token(page[0][-1]["id"])
+        return Reply(200, body)
+
+    def other_post(self, n: int, now: float) -> dict[str, Any]:
+        """A viewer's comment on the newest video."""
+        return {"id": f"Ugx{n:06d}viewer", "videoId": self.videos[0] if self.videos else "",
+                "text": f"Great video! Also see https://elsewhere.example.com/notes/{n}",
+                "publishedAt": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created_ts": now, "author": f"UCviewer{n:06d}"}

@@ -25,6 +25,7 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.fakes.base import page_of
 from tests.fakes.records import Recorded, Reply
 
 POSTS_PATH = "/youtube/v3/posts"
@@ -190,21 +191,18 @@ class PostsResource:
             return _error(400, "required", "Required parameter: part", "global")
         channel = req.q("channelId")
         items = [p for p in self.community() if channel in (None, p["author"])]
-        start = 0
         token = req.q("pageToken")
-        if token:
-            after = post_token_id(token)
-            found = next((i for i, p in enumerate(items) if p["id"] == after), None)
-            if found is None:
-                return _error(400, "invalidPageToken", "The request specifies an invalid "
-                              "page token.", "youtube.parameter")
-            start = found + 1
-        page = items[start:start + size]
+        after = (post_token_id(token) or "?") if token else None  # "?": names no post
+        paged = page_of(items, size, after=after)
+        if paged is None:
+            return _error(400, "invalidPageToken", "The request specifies an invalid "
+                          "page token.", "youtube.parameter")
+        page, more = paged
         parts = set((req.q("part") or "").split(","))
         body: dict[str, Any] = {
             "kind": "youtube#postListResponse", "etag": f"list-{len(items)}",
             "pageInfo": {"totalResults": len(items), "resultsPerPage": size},
-            "items": [self.post_json(p, parts) for p in page]}
-        if page and start + size < len(items):
+            "items": [self.post_json(p, parts) for p in self.fake.listed(page)]}
+        if page and more:
             body["nextPageToken"] = post_page_token(page[-1]["id"])
         return Reply(200, body)

@@ -39,8 +39,8 @@ def make_settings(x: FakeX, fb: FakeFacebook, **sched: Any) -> Settings:
     )
 
 
-def queue(store: Store, settings: Settings, n: int = 1) -> None:
-    now = datetime.now(UTC)
+def queue(store: Store, settings: Settings, n: int = 1, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
     for i in range(n):
         link = f"{LINK}-{i}"
         art = Article(title=f"Railways plan number {i}", url=link,
@@ -95,6 +95,29 @@ def test_transient_errors_back_off_then_die(x: FakeX, fb: FakeFacebook, store: S
     assert row.status == S.DEAD and row.attempts == 3
     assert row.last_error and "gave up after 3 attempts" in row.last_error
     assert x.posts == []
+
+
+def test_a_resend_looks_back_to_the_first_attempt_not_to_the_queueing(
+        x: FakeX, fb: FakeFacebook, store: Store) -> None:
+    """Queued an hour ago, first sent now (answer lost): the look-up before the resend reads
+    from the first attempt less the clock margin, not the hour of posts since queueing."""
+    s = make_settings(x, fb, lookup_margin_seconds=30)
+    queue(store, s, now=datetime.now(UTC) - timedelta(hours=1))
+    x.expect(action="ghost", method="POST", path="^/2/tweets$")
+    (first,) = dispatch_account(s, store, s.account("x"), owner="t")
+    assert first.status == "retry" and len(x.posts) == 1
+    (row,) = store.list_deliveries(account="x")
+    (again,) = dispatch_account(s, store, s.account("x"), owner="t",
+                                clock=fixed(row.next_attempt_at + timedelta(seconds=1)))
+    assert again.status == "already_sent" and again.remote_id == x.posts[0]["id"]
+    (lookup,) = x.calls("GET", "/tweets$")
+    (sent,) = store.list_deliveries(account="x")
+    first = store.first_claim_at(row.id)
+    assert first is not None and first == row.claimed_at
+    assert sent.claimed_at is not None and first < sent.claimed_at  # not the latest claim
+    since = first - timedelta(seconds=30)
+    assert row.created_at < since - timedelta(minutes=59)
+    assert lookup.q("start_time") == since.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_rate_limit_waits_for_the_reset_the_platform_gives(x: FakeX, fb: FakeFacebook,

@@ -25,6 +25,7 @@ from bot.policy import (
     day_start,
     in_window,
     local_instant,
+    lookup_since,
     next_day_start,
     next_slot,
     next_window_start,
@@ -270,3 +271,14 @@ def test_unknown_rate_limit_falls_back_to_backoff(value: float | None) -> None:
     delays = [rate_limit_delay(value, CFG, attempt=3, rng=random.Random(i)) for i in range(50)]
     assert all(0 <= d <= 120 for d in delays)
     assert len(set(delays)) > 1
+
+
+def test_a_look_up_starts_at_the_first_claim_less_the_clock_margin() -> None:
+    created = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    first = created + timedelta(hours=3)  # queued behind a backlog, first tried later
+    cfg = Scheduler(lookup_margin_seconds=60)
+    assert lookup_since(first, created, cfg) == first - timedelta(minutes=1)
+    assert lookup_since(None, created, cfg) == created - timedelta(minutes=1)  # unknown
+    assert lookup_since(first, created, Scheduler(lookup_margin_seconds=0)) == first
+    with pytest.raises(ValueError, match="timezone-aware"):
+        lookup_since(None, created.replace(tzinfo=None), cfg)

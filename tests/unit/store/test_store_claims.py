@@ -5,7 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from sqlalchemy import delete
+
 from bot.store import DeliveryStatus, Store
+from bot.store.schema import DeliveryEvent
 
 from . import _workers
 from .conftest import T0, at, delivery
@@ -194,3 +197,65 @@ def test_expired_lease_is_stale_and_taken_over_once(store: Store) -> None:
     store.mark_uncertain(d.id, error="platform cannot tell", now=at(3), owner=w.owner)
     assert store.get_delivery(d.id).status == S.UNCERTAIN  # type: ignore[union-attr]
     assert store.take_over_stale(d.id, owner="r1", now=at(10), lease_seconds=60) is None
+
+
+def test_a_delivery_tried_before_keeps_its_place_ahead_of_the_backlog(store: Store) -> None:
+    """A retry (its first attempt may be online) is not queued behind 100 newer deliveries
+    that became due while it waited: the look-up before its resend stays short."""
+    tried = delivery(store, 1, due=T0)
+    c = store.claim_next("x", owner="w", now=T0, lease_seconds=60)
+    assert c is not None and c.id == tried.id
+    store.mark_retry(c.id, error="connection reset", next_attempt_at=at(5), now=T0, owner="w")
+    backlog = [delivery(store, n, due=at(1)) for n in range(2, 102)]  # due before the retry
+    order = []
+    for minute in (4, 6, 6):
+        got = store.claim_next("x", owner="w", now=at(minute), lease_seconds=60)
+        assert got is not None
+        order.append(got.id)
+        store.mark_sent(got.id, remote_id=str(got.id), remote_url=None, now=at(minute),
+                        owner="w")
+    # before it is due the backlog moves; once due, the retry goes first
+    assert order == [backlog[0].id, tried.id, backlog[1].id]
+
+
+def test_bot_retry_keeps_the_place_too(store: Store) -> None:
+    """`bot retry` resets the attempts but not the error: still ahead of never-tried ones."""
+    tried = delivery(store, 1, due=T0)
+    c = store.claim_next("x", owner="w", now=T0, lease_seconds=60)
+    assert c is not None
+    store.mark_uncertain(c.id, error="gave up; may be online", now=T0, owner="w")
+    delivery(store, 2, due=T0)
+    store.retry(tried.id, now=at(3))
+    got = store.claim_next("x", owner="w", now=at(3), lease_seconds=60)
+    assert got is not None and got.id == tried.id
+
+
+def test_the_first_claim_is_remembered_across_retries_until_a_forced_repost(
+        store: Store) -> None:
+    """Look-ups read back to the first claim: the earliest a post can have gone out."""
+    d = delivery(store, 1, due=T0, now=T0 - timedelta(hours=5))  # queued long before
+    assert store.first_claim_at(d.id) is None  # never claimed
+    c = store.claim_next("x", owner="w", now=at(1), lease_seconds=60)
+    assert c is not None and store.first_claim_at(c.id) == at(1)
+    store.mark_retry(c.id, error="timeout", next_attempt_at=at(2), now=at(1), owner="w")
+    c2 = store.claim_next("x", owner="w", now=at(3), lease_seconds=60)
+    assert c2 is not None and store.first_claim_at(c2.id) == at(1)
+    store.mark_dead(c2.id, error="gave up", now=at(3), owner="w")
+    store.retry(c2.id, now=at(4), payload={"n": 1, "v": 2})  # `bot post` re-renders it
+    c3 = store.claim_specific(c2.id, owner="cli", now=at(5), lease_seconds=60)
+    assert c3 is not None and store.first_claim_at(c3.id) == at(1)
+    store.mark_sent(c3.id, remote_id="1", remote_url=None, now=at(5), owner="cli")
+    store.retry(c3.id, now=at(6), force=True)  # posting again on purpose: a new window
+    assert store.first_claim_at(c3.id) is None
+    c4 = store.claim_specific(c3.id, owner="cli", now=at(7), lease_seconds=60)
+    assert c4 is not None and store.first_claim_at(c4.id) == at(7)
+
+
+def test_a_delivery_older_than_the_history_falls_back_to_its_creation(store: Store) -> None:
+    """Rows queued before the history existed have no `queued` event: their claims since
+    do not show when the first attempt was, so the caller reads from their creation."""
+    d = delivery(store, 1, due=T0)
+    assert store.claim_next("x", owner="w", now=at(1), lease_seconds=60) is not None
+    with store._session("forget how it was queued") as s:
+        s.execute(delete(DeliveryEvent).where(DeliveryEvent.kind == "queued"))
+    assert store.first_claim_at(d.id) is None
