@@ -38,6 +38,9 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 SLOWDOWN_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"})
 UNITS = {"list": 1, "insert": 50}
+POSTS_PAGE_SIZE = 50
+"""Posts per ``posts.list`` page in ``posts`` mode (the largest most Data API lists allow;
+unverified for this resource)."""
 
 
 def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
@@ -68,6 +71,8 @@ class YouTubeAdapter(Adapter):
         self._channel: tuple[str, str, str] | None = None  # id, title, uploads playlist
         self.units_spent = 0
         """Data API quota units used by this instance (1 per list, 50 per comment)."""
+        if account.mode == "posts":  # posts.list pages are smaller than comment threads'
+            self.lookup_page_size = POSTS_PAGE_SIZE  # type: ignore[misc]
 
     @classmethod
     def rules_for(cls, account: Account) -> PlatformRules:

@@ -47,8 +47,6 @@ UPLOAD_PATH = "/upload/youtube/v3/posts/image"
 POST_URL = "https://www.youtube.com/post/{}"
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
-PAGE_SIZE = 50
-"""Posts per ``posts.list`` page (the largest most Data API lists allow; unverified here)."""
 PILOT_URL = "https://developers.google.com/youtube/data/reference/rest/v3/posts"
 NO_PILOT_403 = frozenset({
     "forbidden", "accessNotConfigured", "insufficientPermissions", "SERVICE_DISABLED",
@@ -241,7 +239,8 @@ class PostsApi:
             page: str | None = None
             while True:
                 look.next_page()
-                query = {"part": "snippet", "channelId": channel_id, "maxResults": str(PAGE_SIZE)}
+                query = {"part": "snippet", "channelId": channel_id,
+                         "maxResults": str(a.lookup_page_size)}
                 if page:
                     query["pageToken"] = page
                 body = self._read_page(query)

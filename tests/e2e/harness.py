@@ -44,9 +44,12 @@ FB_PAGE_ID = "1234567890"
 FB_CREDS = {"page_token": "fb-page-token-0123456789"}
 YT_CREDS = {"client_id": "yt-client-id", "client_secret": "yt-client-secret-0123",
             "refresh_token": "yt-refresh-token-0123456789"}
-PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube"}
-"""fake name -> the bot's platform name; the account of each is named after the fake."""
-POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$"}
+PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube",
+             "youtube_posts": "youtube"}
+"""fake name -> the bot's platform name; the account of each is named after the fake
+(``youtube`` comments, ``youtube_posts`` publishes through the posts API)."""
+POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$",
+              "youtube_posts": r"^/youtube/v3/posts$"}
 """fake name -> the path (regex) of its POST that makes a post."""
 
 
@@ -101,6 +104,8 @@ class FakePlatform:
         options = dict(options or {})
         if name == "youtube":  # 50 units a comment: the default 10,000 a day is 200 posts
             options.setdefault("quota_per_day", 10_000_000)
+        if name == "youtube_posts":  # the backlog: channel posts made in YouTube Studio
+            options.setdefault("others", "posts")
         for key, value in options.items():
             argv += ["--set", f"{key}={json.dumps(value)}"]
         self._log: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
@@ -249,7 +254,7 @@ def make_article(n: int, run: str, rng: random.Random) -> Any:
 # --------------------------------------------------------------------------- config
 def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_url: str,
                  fakes: dict[str, FakePlatform], lease_seconds: float = 4.0) -> Path:
-    """The daemons' YAML: three live accounts on the fakes, one fast feed, short timings."""
+    """The daemons' YAML: a live account on each fake, one fast feed, short timings."""
     accounts: list[dict[str, Any]] = []
     credentials: dict[str, Any] = {}
     for name, fake in fakes.items():
@@ -258,8 +263,8 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
         if name == "facebook":
             acc["page_id"] = FB_PAGE_ID
             credentials[name] = FB_CREDS
-        elif name == "youtube":
-            acc.update(mode="comment")
+        elif name in ("youtube", "youtube_posts"):
+            acc.update(mode="comment" if name == "youtube" else "posts")
             credentials[name] = YT_CREDS
         else:
             credentials[name] = X_CREDS
@@ -499,8 +504,8 @@ def bot_status(config: Path, workdir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] != "fake":
-        print("usage: python -m tests.e2e.harness fake --platform x|facebook|youtube [serve "
-              "options of python -m tests.fakes]", file=sys.stderr)
+        print("usage: python -m tests.e2e.harness fake --platform "
+              f"{'|'.join(PLATFORMS)} [serve options of python -m tests.fakes]", file=sys.stderr)
         return 2
     from tests.fakes import __main__ as fakes_main
 

@@ -1,17 +1,17 @@
 """Never twice, never lost: daemons killed at random while the platforms fail a third of calls.
 
-Fake X, Facebook and YouTube (comment mode) and a feed server run as processes; so do the
-daemons. While a stream of articles is published into the feed, the harness SIGKILLs a
-daemon every few seconds and restarts it, the daemons end themselves between the platform
-call and the commit (failpoint ``after_publish``), and the fakes answer about 30 % of calls
-with 500s, 429s (with reset headers), connection resets, timeouts and "ghosts" (the post
-is made, the answer is lost). The fakes page their lists like the platforms, and there is
-a backlog: a backfill of 100 articles lands at once (retries must keep their place ahead of
-it), and after each of the first ghosts on each platform colleagues post 120 times, so the
-look-up before that retry reads back past more than 100 newer posts. Then faults stop, the
-daemons drain the queue and stop, and the fakes' own records must hold every (article,
-account) exactly once, whatever others posted; ``bot status --json`` must agree. One daemon
-on SQLite; three replicas on PostgreSQL.
+Fake X, Facebook and YouTube (a comment account and a posts-API account) and a feed server
+run as processes; so do the daemons. While a stream of articles is published into the feed,
+the harness SIGKILLs a daemon every few seconds and restarts it, the daemons end themselves
+between the platform call and the commit (failpoint ``after_publish``), and the fakes answer
+about 30 % of calls with 500s, 429s (with reset headers), connection resets, timeouts and
+"ghosts" (the post is made, the answer is lost). The fakes page their lists like the
+platforms, and there is a backlog: a backfill of 100 articles lands at once (retries must
+keep their place ahead of it), and after each of the first ghosts on each platform
+colleagues post 120 times, so the look-up before that retry reads back past more than 100
+newer posts. Then faults stop, the daemons drain the queue and stop, and the fakes' own
+records must hold every (article, account) exactly once, whatever others posted; ``bot
+status --json`` must agree. One daemon on SQLite; three replicas on PostgreSQL.
 
 The counts are printed at the end of each run (``-s`` not needed). ``FAULT_SEED`` replays
 a run's choices of the harness (the daemons' timing is not reproducible);

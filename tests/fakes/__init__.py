@@ -16,6 +16,7 @@ FAKES: dict[str, str] = {
     "twitter": "tests.fakes.x:FakeX",
     "facebook": "tests.fakes.facebook:FakeFacebook",
     "youtube": "tests.fakes.youtube:FakeYouTube",
+    "youtube_posts": "tests.fakes.youtube:FakeYouTube",  # the same fake, for a posts-mode run
     "webhook": "tests.fakes.webhook:FakeWebhook",
 }
 

@@ -46,10 +46,12 @@ class FakeYouTube(FakeServer):
         channel_title: str = "Sample Channel", videos: list[str] | None = None,
         quota_per_day: int = 10000, comments_disabled: bool = False,
         posts_refusal: str | None = None, post_list_quota: int = 10000,
-        post_write_quota: int = 10000, **kw: Any,
+        post_write_quota: int = 10000, others: str = "comments", **kw: Any,
     ) -> None:
         """``posts_refusal``: None (the project is in the posts pilot) or the name of the
-        refusal a project outside it gets (:data:`tests.fakes.youtube_posts.REFUSALS`)."""
+        refusal a project outside it gets (:data:`tests.fakes.youtube_posts.REFUSALS`).
+        ``others``: what :meth:`add_others` adds, viewers' ``comments`` or the channel's
+        ``posts`` made by someone else (another manager, YouTube Studio)."""
         self.client_id, self.client_secret = client_id, client_secret
         self.refresh_tokens = {refresh_token}
         self.access_tokens: set[str] = set()
@@ -61,6 +63,7 @@ class FakeYouTube(FakeServer):
         self.posts_refusal = posts_refusal
         self.post_list_quota, self.post_write_quota = post_list_quota, post_write_quota
         self.posts_api = PostsResource(self)
+        self.others = others
         super().__init__(**kw)
 
     def state(self) -> dict[str, Any]:
@@ -233,7 +236,9 @@ class FakeYouTube(FakeServer):
         return Reply(200, body)
 
     def other_post(self, n: int, now: float) -> dict[str, Any]:
-        """A viewer's comment on the newest video."""
+        """A viewer's comment on the newest video (or a channel post made in YouTube Studio)."""
+        if self.others == "posts":
+            return self.posts_api.other_post(n, now)
         return {"id": f"Ugx{n:06d}viewer", "videoId": self.videos[0] if self.videos else "",
                 "text": f"Great video! Also see https://elsewhere.example.com/notes/{n}",
                 "publishedAt": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

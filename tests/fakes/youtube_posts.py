@@ -104,6 +104,13 @@ class PostsResource:
         """The channel's posts, newest first (comments live in the same ``posts`` list)."""
         return [p for p in reversed(self.fake.posts) if p.get("resource") == "post"]
 
+    def other_post(self, n: int, now: float) -> dict[str, Any]:
+        """A post on the channel made by someone else (YouTube Studio, another manager)."""
+        return {"resource": "post", "id": f"Ugkx{n:08d}studio", "images": [],
+                "text": f"Behind the scenes {n}: https://elsewhere.example.com/notes/{n}",
+                "author": self.fake.channel_id, "created_ts": now,
+                "publishTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
     def route(self, req: Recorded) -> Reply:
         refusal = self.fake.posts_refusal
         if refusal is not None:
