@@ -425,6 +425,9 @@ def run_fault_suite(tmp_path: Path, request: pytest.FixtureRequest, *, title: st
             **{f"look-ups on {a}": fig for a, fig in sorted(lookups.items())},
             "posts returned by list calls (X bills $0.005 each)": {
                 name: fake.items_listed() for name, fake in fakes.items()},
+            "spend in the ledger (posts, posts read, USD)": {
+                t.account: (t.posts, t.reads, t.micro_usd / 1e6)
+                for t in store.spend_totals(datetime(2000, 1, 1, tzinfo=UTC)).values()},
             "chaos seconds": round(chaos_seconds, 1), "drain seconds": round(drain_seconds, 1),
         }
         (tmp_path / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
