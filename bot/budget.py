@@ -59,10 +59,9 @@ def post_spend(account: Account, post: Post, result: PublishResult | None = None
 def record_reads(store: Store, account: Account, adapter: Adapter | None,
                  delivery_id: int | None, now: datetime) -> None:
     """Record what the adapter's look-ups read since the last call (X bills each post)."""
-    n = getattr(adapter, "posts_read", 0) if adapter is not None else 0
-    if not isinstance(n, int) or n <= 0:
+    if adapter is None or adapter.posts_read <= 0:
         return
-    adapter.posts_read = 0  # type: ignore[union-attr]  # counted once
+    n, adapter.posts_read = adapter.posts_read, 0  # counted once
     cost = read_cost(account, n)
     if cost:
         try:
