@@ -66,15 +66,15 @@ def check_accounts(
             check.ok = True
             check.identity = f"{ident.name} ({ident.id})" if ident.id else ident.name
             check.expires_at = ident.expires_at
+            check.warning = ident.warning or None
             if ident.expires_at is not None and ident.expires_at - now <= warn_before:
                 left = ident.expires_at - now
-                check.warning = (
-                    f"token expires in {max(0, left.days)} days ({ident.expires_at:%Y-%m-%d})"
-                )
+                expiry = f"token expires in {max(0, left.days)} days ({ident.expires_at:%Y-%m-%d})"
+                check.warning = "; ".join(w for w in (expiry, check.warning) if w)
                 log.warning(
                     "account %s: %s — renew it with `bot auth %s --account %s`",
                     account.name,
-                    check.warning,
+                    expiry,
                     account.platform,
                     account.name,
                     extra={"account": account.name},

@@ -33,6 +33,9 @@ DEFAULT_SECRETS_DIRS = (Path("/run/secrets"),)
 Platform = Literal["twitter", "facebook", "youtube", "bluesky", "mastodon"]
 PLATFORMS: tuple[str, ...] = ("twitter", "facebook", "youtube", "bluesky", "mastodon")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+GRAPH_VERSION = "v27.0"
+"""The Graph API version a Facebook account pins unless it sets ``graph_version``
+(v27.0: released 4 November 2026; v26.0 still works)."""
 
 
 class _Model(BaseModel):
@@ -102,16 +105,27 @@ class Account(_Model):
     window: PostingWindow | None = None
     min_spacing_minutes: float = Field(default=10, ge=0)
     daily_cap: int | None = Field(default=None, ge=1)
+    budget_usd_per_month: float | None = Field(default=None, ge=0)
+    """At most this much platform spend (X bills posts and reads) per calendar month (UTC);
+    a post that would exceed it waits as ``over_budget``. None: no budget."""
     # X / Twitter
     auth: Literal["oauth1", "oauth2"] = "oauth1"
     thread: bool = False
     thread_max: int = Field(default=4, ge=1, le=25)
+    post_usd: float = Field(default=0.015, ge=0)
+    """X: what X bills for a post without a URL (published price, April 2026)."""
+    post_with_url_usd: float = Field(default=0.200, ge=0)
+    """X: what X bills for a post that contains a URL (every post with the article's link)."""
+    read_usd: float = Field(default=0.005, ge=0)
+    """X: what X bills per post a read returns (the look-ups before a resend)."""
     # Facebook
     page_id: str | None = None
-    graph_version: str = "v26.0"
+    graph_version: str = GRAPH_VERSION
     schedule_minutes: int | None = Field(default=None, ge=10, le=43200)
     # YouTube
-    mode: Literal["handoff", "comment"] = "handoff"
+    mode: Literal["handoff", "posts", "comment"] = "handoff"
+    """handoff: a human posts it; posts: the posts API (pilot projects only, falls back to
+    hand-off when refused); comment: a comment on the newest upload."""
     # The editor's desk (bot/review.py)
     review: Literal["auto", "required"] = "auto"
     """required: every delivery waits as ``awaiting_review`` until an editor approves it."""
@@ -151,7 +165,7 @@ class Account(_Model):
     @classmethod
     def _graph(cls, v: str) -> str:
         if not re.fullmatch(r"v\d+\.\d+", v):
-            raise ValueError("Graph API version looks like v26.0")
+            raise ValueError(f"Graph API version looks like {GRAPH_VERSION}")
         return v
 
     @field_validator("language")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.budget import hold_if_over, post_spend, record_reads, release_fitting
 from bot.clock import Clock, utcnow
 from bot.config import Account, Settings
 from bot.errors import (
@@ -42,7 +43,7 @@ from bot.waits import log_wait
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter, PublishResult
     from bot.models import Post
-    from bot.store import DeliveryRow, Store
+    from bot.store import Cost, DeliveryRow, Store
 
 log = logging.getLogger("bot.dispatch")
 
@@ -56,7 +57,7 @@ class Outcome:
     platform: str
     status: str
     """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain,
-    busy, held (queued in dry run, now previewed: waiting for a decision)"""
+    busy, held (queued in dry run, now previewed: waiting for a decision), over_budget"""
     delivery_id: int | None = None
     url: str | None = None
     remote_id: str | None = None
@@ -81,6 +82,7 @@ class Outcome:
             "uncertain": "uncertain: check the platform",
             "busy": "being sent by another process",
             "held": "not sent: queued in dry run, waiting for a decision",
+            "over_budget": "held: over the account's monthly budget",
         }
         text = words.get(self.status, self.status)
         if self.url:
@@ -126,6 +128,10 @@ def deliver(
     held = hold_before_live(settings, store, account, row, post, owner=owner, now=clock())
     if held is not None:  # a sample article, or queued while in dry run: not sent
         return attempt.settled_elsewhere(*held)
+    attempt.post = post
+    over = hold_if_over(settings, store, account, row, post, owner=owner, now=clock())
+    if over is not None:  # nothing is sent or read for it (bot/budget.py)
+        return attempt.settled_elsewhere("over_budget", over)
     try:
         result, used = attempt.send(post, adapter)
     except AlreadyPosted as exc:
@@ -155,6 +161,8 @@ class _Attempt:
         self.owner, self.clock = owner, clock
         self.in_doubt = False
         """True while asking the platform whether an earlier attempt got through."""
+        self.post: Post | None = None
+        """The post being sent (what it costs is recorded with it)."""
         self.extra = {"account": account.name, "delivery": row.id, "article": row.article_id}
         self.out = Outcome(account=account.name, platform=account.platform, status="",
                            delivery_id=row.id)
@@ -171,6 +179,7 @@ class _Attempt:
             return self._publish(post, used), used
         finally:
             keep_refreshed(self.settings, self.account.name, used)  # whatever the outcome
+            record_reads(self.store, self.account, used, self.row.id, self.clock())  # X bills
             if own:
                 used.close()
 
@@ -193,6 +202,10 @@ class _Attempt:
         return adapter.publish(post, delivery_id=self.row.id)
 
     # -- settling ----------------------------------------------------------------------
+    def _cost(self, result: PublishResult | None = None, *, once: bool = False) -> Cost | None:
+        """What the post cost (X bills it), recorded with ``mark_sent``; see bot/budget.py."""
+        return post_spend(self.account, self.post, result, once=once) if self.post else None
+
     def _settled(self, status: str, error: str | None = None) -> Outcome:
         self.out.status, self.out.error = status, error
         return self.out
@@ -203,7 +216,8 @@ class _Attempt:
 
     def already_posted(self, exc: AlreadyPosted) -> Outcome:
         self.store.mark_sent(self.row.id, remote_id=exc.remote_id, remote_url=exc.remote_url,
-                             now=self.clock(), owner=self.owner)
+                             now=self.clock(), owner=self.owner,
+                             cost=self._cost(once=True))
         log.info("%s: already on the platform, recorded as sent", self.account.name,
                  extra=self.extra)
         self.out.remote_id, self.out.url = exc.remote_id, exc.remote_url
@@ -270,7 +284,7 @@ class _Attempt:
             self.store.mark_previewed(row.id, now=now, owner=self.owner)
             return self._settled("dry_run")  # the dry-run adapter has logged the exact text
         self.store.mark_sent(row.id, remote_id=result.remote_id, remote_url=result.url, now=now,
-                             owner=self.owner)
+                             owner=self.owner, cost=self._cost(result))
         log.info("%s: posted %s", name, result.url or result.remote_id, extra=self.extra)
         self._pause_if_used_up(adapter, now)
         return self._settled("sent")
@@ -300,6 +314,7 @@ def dispatch_account(
 ) -> list[Outcome]:
     """Send up to ``limit`` due deliveries of one account, honouring window, spacing and cap."""
     outcomes: list[Outcome] = []
+    release_fitting(settings, store, account, now=clock(), actor=owner)  # month turned, budget
     for _ in range(limit):
         t = clock()
         if not in_window(account, t):

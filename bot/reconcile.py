@@ -39,10 +39,12 @@ def reconcile(settings: Settings, store: Store, *, owner: str, now: datetime | N
     return settled
 
 
-def _look(settings: Settings, store: Store, row: DeliveryRow) -> PublishResult | None:
+def _look(settings: Settings, store: Store, row: DeliveryRow, now: datetime
+          ) -> PublishResult | None:
     """The post of ``row`` on its platform (None: not there). Raises when it cannot tell."""
     from bot.adapters.auth import keep_refreshed
     from bot.adapters.registry import get_adapter
+    from bot.budget import record_reads
 
     account = settings.account(row.account)  # ConfigError: no longer configured
     with get_adapter(account, settings) as adapter:
@@ -54,6 +56,7 @@ def _look(settings: Settings, store: Store, row: DeliveryRow) -> PublishResult |
             return adapter.find_existing(row.link, since=since)
         finally:
             keep_refreshed(settings, account.name, adapter)
+            record_reads(store, account, adapter, row.id, now)  # X bills each post read
 
 
 def _settle(settings: Settings, store: Store, row: DeliveryRow, *, owner: str,
@@ -61,7 +64,7 @@ def _settle(settings: Settings, store: Store, row: DeliveryRow, *, owner: str,
     """Settle one taken-over delivery; False when the platform cannot tell yet."""
     extra = {"account": row.account, "delivery": row.id}
     try:
-        found = _look(settings, store, row)
+        found = _look(settings, store, row, now)
     except ConfigError:
         store.mark_uncertain(row.id, error="account no longer configured", now=now, owner=owner)
         return False
@@ -87,8 +90,10 @@ def _settle(settings: Settings, store: Store, row: DeliveryRow, *, owner: str,
                     "before sending", row.id, exc, extra=extra)
         return False
     if found is not None:
+        from bot.budget import found_spend
+
         store.mark_sent(row.id, remote_id=found.remote_id, remote_url=found.url, now=now,
-                        owner=owner)
+                        owner=owner, cost=found_spend(settings.account(row.account), row))
         log.info("delivery %s: found on the platform after a crash; recorded as sent", row.id,
                  extra=extra)
     else:

@@ -82,9 +82,12 @@ def announce(settings: Settings, account: Account, row: DeliveryRow) -> bool:
     lines += ["```", row.text, "```", f"Approve: `bot approve {row.id}`"]
     if link := desk_link(settings, row.id):
         lines[-1] += f" or {link}"
-    return send_webhook(url, "\n".join(lines), timeout=settings.http.timeout_seconds,
-                        where=f"account {account.name!r}", what="review",
-                        meanwhile="the delivery still waits for review")
+    trouble = send_webhook(url, "\n".join(lines), timeout=settings.http.timeout_seconds)
+    if trouble:
+        log.warning("account %r: review webhook %s; the delivery still waits for review",
+                    account.name, trouble, extra={"account": account.name})
+        return False
+    return True
 
 
 def expire_reviews(settings: Settings, store: Store, *, now: datetime) -> int:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import SecretStr
 
-from bot.config import NAME_RE, Credentials, Settings
+from bot.config import GRAPH_VERSION, NAME_RE, Credentials, Settings
 from bot.errors import AuthError, BotError, ConfigError, Transient
 from bot.logs.redact import register_secrets, scrub
 
@@ -176,7 +176,7 @@ def youtube_installed_flow(
 # -- Facebook: long-lived user token -> Page token ----------------------------------------------
 def facebook_exchange(
     app_id: str, app_secret: str, user_token: str, page_id: str | None, *,
-    api_base: str | None = None, graph_version: str = "v26.0", timeout: float = 15.0,
+    api_base: str | None = None, graph_version: str = GRAPH_VERSION, timeout: float = 15.0,
     echo: Echo | None = None,
 ) -> dict[str, str]:
     """Swap a short-lived user token for a long-lived one, then take the Page's token.

@@ -41,6 +41,9 @@ class Identity:
     name: str
     expires_at: datetime | None = None
     detail: str = ""
+    warning: str = ""
+    """Something the account's owner should act on although the credentials work
+    (``bot accounts check`` shows it): e.g. no access to YouTube's posts API."""
 
 
 class Adapter(ABC):
@@ -66,6 +69,9 @@ class Adapter(ABC):
         self.settings = settings
         self.timeout = settings.http.timeout_seconds
         self.api_base = (account.api_base or self.default_api_base).rstrip("/")
+        self.posts_read = 0
+        """Posts this adapter's look-ups returned, not yet recorded as spend (X bills each
+        one; :func:`bot.budget.record_reads` records and resets it)."""
         register_secrets(self._secret_values())
         missing = sorted(self.required_credentials() - creds.present())
         if missing:

@@ -58,3 +58,19 @@ def error_reasons(exc: HttpError) -> set[str]:
         if isinstance(d, dict) and d.get("reason"):
             reasons.add(str(d["reason"]))
     return reasons
+
+
+def api_request(http: Any, method: str, uri: str, *, body: bytes | None = None,
+                content_type: str = "application/json") -> Any:
+    """A request the discovery document does not describe (the ``posts`` pilot resource),
+    built like the ones it does: on the authorised transport ``http``, answered through the
+    client's JSON model, so a refusal is the same :class:`HttpError` and ``execute()`` the
+    same call (token refresh included)."""
+    from googleapiclient.http import HttpRequest
+    from googleapiclient.model import JsonModel
+
+    headers = {"accept": "application/json", "accept-encoding": "gzip, deflate"}
+    if body is not None:
+        headers["content-type"] = content_type
+    return HttpRequest(http, JsonModel(data_wrapper=False).response, uri, method=method,
+                       body=body, headers=headers)

@@ -33,6 +33,7 @@ class Lookup:
 
     def __init__(self, adapter: Adapter, link: str, since: datetime | None,
                  *, max_pages: int | None = None) -> None:
+        self.adapter = adapter
         self.where = adapter.where
         self.account = adapter.account.name
         self.link = link
@@ -57,9 +58,11 @@ class Lookup:
         self.pages += 1
 
     def read(self, n: int) -> None:
-        """Count the ``n`` posts of the page just read."""
+        """Count the ``n`` posts of the page just read (also on the adapter's ``posts_read``,
+        which :func:`bot.budget.record_reads` turns into spend where reads are billed)."""
         self.page_start = self.posts
         self.posts += n
+        self.adapter.posts_read += n
 
     def found(self, result: PublishResult, index: int) -> PublishResult:
         """The post at ``index`` of the page just read is the one sought."""

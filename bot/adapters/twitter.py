@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 REAL_HOST = "https://api.twitter.com"
 TOKEN_PATH = "/2/oauth2/token"
 DUPLICATE_MARK = "duplicate content"
+DUPLICATE_PAGE = 10
+"""Posts read to find the earlier post after a duplicate answer (X allows 5 to 100)."""
 OAUTH1_KEYS = frozenset({"consumer_key", "consumer_secret", "access_token", "access_token_secret"})
 
 T = TypeVar("T")
@@ -310,19 +312,21 @@ class TwitterAdapter(Adapter):
         return Identity(id=self._user_id, name=f"@{self._username}", detail=f"{user.name}; {how}")
 
     def _find_quietly(self, link: str | None) -> PublishResult | None:
-        """After a duplicate answer: the earlier post's id if the newest page shows it."""
+        """After a duplicate answer: the earlier post's id if the newest few posts show it
+        (only for the ledger's record: X bills each post read, and a page of 100 would
+        cost $0.50 where the newest 10 cost $0.05)."""
         if not link:
             return None
         try:
-            return self._look_up(link, None, max_pages=1)
+            return self._look_up(link, None, max_pages=1, page_size=DUPLICATE_PAGE)
         except PublishError:
             return None
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
         return self._look_up(link, since)
 
-    def _look_up(self, link: str, since: datetime | None, *, max_pages: int | None = None
-                 ) -> PublishResult | None:
+    def _look_up(self, link: str, since: datetime | None, *, max_pages: int | None = None,
+                 page_size: int | None = None) -> PublishResult | None:
         """Reads the user's timeline newest first from ``start_time`` = ``since`` (X bills
         each post returned), following ``meta.next_token``; replies and reposts are left
         out (a post of ours that carries the link is neither)."""
@@ -335,7 +339,7 @@ class TwitterAdapter(Adapter):
                 look.next_page()
                 resp = self._call(
                     "reading recent posts", self.client.get_users_tweets, id=self._user_id,
-                    max_results=self.lookup_page_size, start_time=since,
+                    max_results=page_size or self.lookup_page_size, start_time=since,
                     pagination_token=token, exclude=["retweets", "replies"],
                     tweet_fields=["created_at", "entities"],
                 )

@@ -1,13 +1,16 @@
-"""YouTube: hand a community post to a human, or comment on the newest upload.
+"""YouTube: hand a community post to a human, post it through the posts API, or comment.
 
-There is no official API for community posts (see PLATFORMS.md), so the default
-``handoff`` mode only prepares the text and pings a Slack-compatible webhook; the
-``comment`` mode uses the Data API v3 through google-api-python-client.
+The default ``handoff`` mode only prepares the text and pings a Slack-compatible webhook; the
+``posts`` mode publishes through the Data API's ``posts`` resource, in a pilot for approved
+Google Cloud projects until its general availability in 2027
+(:mod:`bot.adapters.youtube_posts`; a project outside the pilot falls back to hand-off); the
+``comment`` mode comments on the newest upload through google-api-python-client.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -35,6 +38,9 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 SLOWDOWN_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "unauthorized"})
 UNITS = {"list": 1, "insert": 50}
+POSTS_PAGE_SIZE = 50
+"""Posts per ``posts.list`` page in ``posts`` mode (the largest most Data API lists allow;
+unverified for this resource)."""
 
 
 def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
@@ -45,7 +51,7 @@ def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
 
 
 class YouTubeAdapter(Adapter):
-    """One YouTube channel, in ``handoff`` (default) or ``comment`` mode."""
+    """One YouTube channel, in ``handoff`` (default), ``posts`` or ``comment`` mode."""
 
     platform = "youtube"
     label = "youtube"
@@ -60,19 +66,32 @@ class YouTubeAdapter(Adapter):
     def __init__(self, account: Account, creds: Credentials, settings: Settings) -> None:
         super().__init__(account, creds, settings)
         self._service_obj: Any = None
+        self._http_obj: Any = None
+        self._posts_obj: Any = None
         self._channel: tuple[str, str, str] | None = None  # id, title, uploads playlist
         self.units_spent = 0
         """Data API quota units used by this instance (1 per list, 50 per comment)."""
+        if account.mode == "posts":  # posts.list pages are smaller than comment threads'
+            self.lookup_page_size = POSTS_PAGE_SIZE  # type: ignore[misc]
+
+    @classmethod
+    def rules_for(cls, account: Account) -> PlatformRules:
+        """In ``posts`` mode the bot attaches the article's image (at most 16 MB)."""
+        rules = super().rules_for(account)
+        if account.mode != "posts":
+            return rules
+        return replace(rules, max_images=1, max_image_bytes=16 * 1024 * 1024)
 
     def required_credentials(self) -> frozenset[str]:
-        return COMMENT_NEEDS if self.account.mode == "comment" else frozenset()
+        return COMMENT_NEEDS if self.account.mode in ("comment", "posts") else frozenset()
 
     # -- Data API plumbing -----------------------------------------------------------------
-    def _service(self) -> Any:
-        if self._service_obj is None:
+    def _http(self) -> Any:
+        """The authorised transport every Data API call goes through: google-auth refreshes
+        the token, :class:`~bot.adapters.google_api.SingleShotHttp` never re-sends a write."""
+        if self._http_obj is None:
             import google_auth_httplib2
             from google.oauth2.credentials import Credentials as GoogleCredentials
-            from googleapiclient.discovery import build
 
             from bot.adapters.google_api import SingleShotHttp
 
@@ -84,16 +103,30 @@ class YouTubeAdapter(Adapter):
                 client_id=self.secret("client_id"), client_secret=self.secret("client_secret"),
                 token_uri=token_uri, scopes=[SCOPE],
             )
-            http = google_auth_httplib2.AuthorizedHttp(
+            self._http_obj = google_auth_httplib2.AuthorizedHttp(
                 creds, http=SingleShotHttp(timeout=self.timeout)
             )
+        return self._http_obj
+
+    def _service(self) -> Any:
+        if self._service_obj is None:
+            from googleapiclient.discovery import build
+
             base = self.account.api_base
             options = {"api_endpoint": base + "/"} if base else None
             self._service_obj = build(
-                "youtube", "v3", http=http, static_discovery=True, cache_discovery=False,
-                client_options=options,
+                "youtube", "v3", http=self._http(), static_discovery=True,
+                cache_discovery=False, client_options=options,
             )
         return self._service_obj
+
+    def _posts(self) -> Any:
+        """The ``posts`` resource (``mode: posts``), built on :meth:`_http`."""
+        if self._posts_obj is None:
+            from bot.adapters.youtube_posts import PostsApi
+
+            self._posts_obj = PostsApi(self)
+        return self._posts_obj
 
     def _execute(self, request: Any, what: str, units: int) -> dict[str, Any]:
         import google.auth.exceptions
@@ -158,6 +191,13 @@ class YouTubeAdapter(Adapter):
     def publish(self, post: Post, *, delivery_id: int | None = None) -> PublishResult:
         if self.account.mode == "comment":
             return self._comment(post)
+        if self.account.mode == "posts":
+            result: PublishResult = self._posts().publish(post, delivery_id)
+            return result
+        return self.hand_off(post, delivery_id)
+
+    def hand_off(self, post: Post, delivery_id: int | None) -> PublishResult:
+        """Leave the post to a human (``bot youtube pending``), pinging the webhook if set."""
         self._notify(post, delivery_id)
         return PublishResult(remote_id=None, url=None, status="awaiting_human", detail=post.text)
 
@@ -175,8 +215,10 @@ class YouTubeAdapter(Adapter):
         if post.image:
             lines.append(f"*Image:* {post.image}")
         lines += ["```", post.text, "```", f"When it is posted, run: `bot youtube done {ref}`"]
-        send_webhook(url, "\n".join(lines), timeout=self.timeout, where=self.where,
-                     what="hand-off", meanwhile="the post still waits for a human")
+        trouble = send_webhook(url, "\n".join(lines), timeout=self.timeout)
+        if trouble:
+            log.warning("%s: hand-off webhook %s; the post still waits for a human",
+                        self.where, trouble)
 
     def _comment(self, post: Post) -> PublishResult:
         channel_id, _, uploads = self.channel()
@@ -209,12 +251,19 @@ class YouTubeAdapter(Adapter):
             hook = "set" if self.secret("webhook_url") else "not set"
             return Identity(id=self.account.name, name="YouTube hand-off",
                             detail=f"hand-off mode: posts wait for a human; webhook {hook}")
+        if self.account.mode == "posts":
+            ident: Identity = self._posts().verify()
+            return ident
         channel_id, title, _ = self.channel()
         return Identity(id=channel_id, name=title, detail=f"{self.account.mode} mode")
 
     def find_existing(self, link: str, *, since: datetime | None = None) -> PublishResult | None:
         """Reads the channel's comment threads newest first (``commentThreads.list`` has no
-        time filter), following ``nextPageToken`` until a page reaches back past ``since``."""
+        time filter), following ``nextPageToken`` until a page reaches back past ``since``;
+        in ``posts`` mode the channel's posts (:mod:`bot.adapters.youtube_posts`)."""
+        if self.account.mode == "posts":
+            posted: PublishResult | None = self._posts().find_existing(link, since=since)
+            return posted
         if self.account.mode != "comment":
             return None  # hand-offs are published by a human, never by us
         look = Lookup(self, link, since)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from bot.cli import app, fail, state, views
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.models import Post
     from bot.pipeline import Prepared
 
 
@@ -79,7 +80,7 @@ def post(
         by_account = {o.account: o for o in outcomes}
         posts = []
         for p in prepared.posts:
-            d = views.post_json(p)
+            d = _post_json(settings, p)
             o = by_account.get(p.account)
             if o is not None:
                 d.update(o.as_json(), retry_hint=views.retry_hint(o))
@@ -93,6 +94,15 @@ def post(
         views.show_outcome_lines(outcomes)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
+
+
+def _post_json(settings: Settings, post: Post) -> dict[str, Any]:
+    """A post as JSON, with what sending it would cost (X bills every post; 0 elsewhere)."""
+    from bot.adapters.pricing import post_cost, usd
+
+    doc = views.post_json(post)
+    doc["cost_usd"] = usd(post_cost(settings.account(post.account), post))
+    return doc
 
 
 def _prepare(settings: Settings, article: str, platform: list[str] | None,
@@ -111,13 +121,14 @@ def _dry_run(
     url: str | None,
     as_json: bool,
 ) -> None:
-    prepared = _prepare(state(ctx).settings(), article, platform, account, url)
+    settings = state(ctx).settings()
+    prepared = _prepare(settings, article, platform, account, url)
     views.show_warnings(prepared.warnings)
     if as_json:
         views.print_json(
             {
                 "article": views.article_json(prepared.article),
-                "posts": [views.post_json(p) for p in prepared.posts],
+                "posts": [_post_json(settings, p) for p in prepared.posts],
             }
         )
     else:

@@ -38,6 +38,7 @@ class _View:
     """Everything `bot status` shows, read from the ledger in one go."""
 
     def __init__(self, settings: Settings, store: Store, limit: int) -> None:
+        from bot.budget import month_start
         from bot.previews import waiting_for_decision
         from bot.store import DeliveryStatus as S
 
@@ -47,7 +48,9 @@ class _View:
         self.states = store.account_states()
         self.recent = store.list_deliveries(limit=limit)
         self.attention = store.list_deliveries(
-            status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD], limit=100)
+            status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD, S.OVER_BUDGET], limit=100)
+        self.month = month_start(self.now)
+        self.spend = store.spend_totals(self.month)
         self.waiting = waiting_for_decision(settings, store)
         self.earlier = store.earlier_urls([r.id for r in self.recent])
         self.titles = self._titles(store, [*self.recent, *self.attention])
@@ -87,6 +90,7 @@ class _View:
             "next_due": _at(wait.at, a),
             "next_due_reason": wait.reason,
             "next_due_text": describe(wait, a, self.now),
+            "spend": views.spend_json(a, self.spend.get(a.name), self.month),
         }
 
     def row(self, r: DeliveryRow) -> dict[str, Any]:
@@ -152,10 +156,14 @@ def _print(doc: dict[str, Any]) -> None:
     accounts = doc["accounts"]
     # only the statuses that occur: nine mostly-zero columns squeeze every cell on a terminal
     shown = [s.value for s in S if any(d["counts"].get(s.value) for d in accounts)]
-    t = Table("account", "platform", "mode", *shown, "next due", title="Deliveries")
+    # the month's spend only when something costs money (X bills posts and reads)
+    billed = any(d["spend"]["usd"] or d["spend"]["budget_usd"] is not None for d in accounts)
+    money = [f"spent {accounts[0]['spend']['month']}"] if billed else []
+    t = Table("account", "platform", "mode", *shown, *money, "next due", title="Deliveries")
     for d in accounts:
         name = d["name"] + (" (PAUSED)" if d["paused"] else "")
         t.add_row(name, d["platform"], d["mode"], *[str(d["counts"].get(v, 0)) for v in shown],
+                  *([views.spend_cell(d["spend"])] if billed else []),
                   "-" if d["next_due_reason"] == "nothing queued" else d["next_due_text"])
     out.print(t)
     for d in accounts:

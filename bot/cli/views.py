@@ -7,11 +7,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
 
+    from bot.config import Account
     from bot.dispatch import Outcome
     from bot.models import Article, Post
     from bot.pipeline import Prepared
+    from bot.store import SpendTotal
 
 
 def console(stderr: bool = False) -> Console:
@@ -50,6 +54,28 @@ def post_json(p: Post) -> dict[str, Any]:
     if p.language:
         d["language"] = p.language
     return d
+
+
+def spend_json(account: Account, total: SpendTotal | None, month: datetime) -> dict[str, Any]:
+    """One account's spend this month (UTC): money, posts created and posts read."""
+    from bot.adapters.pricing import usd
+
+    return {
+        "month": f"{month:%Y-%m}",
+        "usd": usd(total.micro_usd) if total else 0.0,
+        "posts": total.posts if total else 0,
+        "posts_read": total.reads if total else 0,
+        "read_usd": usd(total.read_micro_usd) if total else 0.0,
+        "budget_usd": account.budget_usd_per_month,
+    }
+
+
+def spend_cell(spend: dict[str, Any]) -> str:
+    """``$0.415`` or ``$0.415 / $10.000`` (with a budget)."""
+    text = f"${spend['usd']:,.3f}"
+    if spend["budget_usd"] is not None:
+        text += f" / ${spend['budget_usd']:,.3f}"
+    return text
 
 
 def print_json(doc: dict[str, Any]) -> None:

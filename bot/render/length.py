@@ -73,3 +73,9 @@ def weighted_lower_bound(text: str) -> int:
 def plain_length(text: str) -> int:
     """Code points after NFC normalisation (what Facebook and YouTube limits count)."""
     return len(unicodedata.normalize("NFC", text))
+
+
+def has_url(text: str) -> bool:
+    """True when X would find a URL in ``text`` (bare domains such as ``example.com``
+    included): such a post is billed as "with URL"."""
+    return bool(twitter_text().extract_urls(text))

@@ -90,6 +90,13 @@ def readiness(
     return failing
 
 
+def _spend_metrics() -> Any:
+    """The spend gauges' collector (imported when the server starts: it reads the ledger)."""
+    from bot.scheduler.spend_metrics import SPEND
+
+    return SPEND
+
+
 class HealthServer:
     """Serves the endpoints on ``settings.health.host:port`` (port 0: any free port)."""
 
@@ -134,6 +141,7 @@ class HealthServer:
         server.daemon_threads = True
         self._server = server
         metrics.bind_store(self.store)
+        _spend_metrics().bind(self.store, self.settings)
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="health-http", daemon=True)
         self._thread.start()
@@ -147,6 +155,7 @@ class HealthServer:
         server.shutdown()
         server.server_close()
         metrics.DELIVERIES.unbind(self.store)
+        _spend_metrics().unbind(self.store)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

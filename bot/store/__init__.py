@@ -16,6 +16,7 @@ this process in leases and locks; ``delivery_payload``/``post_of`` write and rea
 delivery row keeps.
 """
 
+from bot.store.costs import Cost, SpendTotal
 from bot.store.history import DeliveryEventRow
 from bot.store.payload import add_post_delivery, delivery_payload, post_of
 from bot.store.rows import AccountStateRow, ArticleRow, DeliveryRow, FeedStateRow
@@ -27,10 +28,12 @@ __all__ = [
     "DUE_STATUSES",
     "AccountStateRow",
     "ArticleRow",
+    "Cost",
     "DeliveryEventRow",
     "DeliveryRow",
     "DeliveryStatus",
     "FeedStateRow",
+    "SpendTotal",
     "Store",
     "add_post_delivery",
     "delivery_payload",

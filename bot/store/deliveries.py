@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import StoreError
 from bot.store.base import check_aware
+from bot.store.costs import Cost, add_spend
 from bot.store.history import HistoryMixin
 from bot.store.review import compare_version
 from bot.store.rows import DeliveryRow
@@ -23,7 +24,8 @@ from bot.store.schema import (
 )
 
 S = DeliveryStatus
-RETRYABLE = (S.FAILED, S.DEAD, S.UNCERTAIN, S.SKIPPED, S.PENDING, S.SCHEDULED, S.PREVIEWED)
+RETRYABLE = (S.FAILED, S.DEAD, S.UNCERTAIN, S.SKIPPED, S.PENDING, S.SCHEDULED, S.PREVIEWED,
+             S.OVER_BUDGET)
 FORCIBLE = (S.SENT, S.AWAITING_HUMAN)
 SKIPPABLE = (S.PENDING, S.SCHEDULED, S.FAILED, S.DEAD, S.UNCERTAIN, S.AWAITING_HUMAN,
              S.PREVIEWED, S.AWAITING_REVIEW, S.OVER_BUDGET)
@@ -104,8 +106,9 @@ class DeliveriesMixin(HistoryMixin):
 
     def mark_sent(
         self, delivery_id: int, *, remote_id: str | None, remote_url: str | None,
-        now: datetime, owner: str | None = None,
+        now: datetime, owner: str | None = None, cost: Cost | None = None,
     ) -> None:
+        """``cost``: what the post cost, recorded in the same transaction (``bot.store.spend``)."""
         check_aware(now)
         with self._session(f"mark delivery {delivery_id} sent") as s:
             d = self._locked(s, delivery_id, owner, allow_sent=True)
@@ -116,6 +119,8 @@ class DeliveriesMixin(HistoryMixin):
             self._touch_account(s, d.account, last_sent_at=now)
             self._record(s, d, "sent", now, actor=owner, remote_id=remote_id,
                          remote_url=remote_url)
+            if cost is not None and cost.micro_usd:
+                add_spend(s, d.account, d.id, cost, now)
 
     def mark_previewed(
         self, delivery_id: int, *, now: datetime, owner: str | None = None,

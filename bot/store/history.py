@@ -3,10 +3,10 @@
 ``history(id)`` reads it back oldest first. Kinds: ``queued``, ``previewed``, ``claimed``,
 ``sent``, ``handed_off``, ``done_by_hand``, ``failed``, ``dead``, ``uncertain``, ``released``,
 ``taken_over``, ``skipped``, ``retried``, ``forced`` (posted again on purpose: the earlier
-remote id and URL are kept in the event), ``migrated``, and the editor's ``approved``,
-``edited`` (the old text kept as ``old_text``), ``rescheduled`` (``earlier`` and ``at``) and
-``review_timeout`` (``action``: hold or approve). ``actor`` says who: a process's owner name
-or a person.
+remote id and URL are kept in the event), ``migrated``, ``over_budget``,
+``budget_released``, and the editor's ``approved``, ``edited`` (the old text kept as
+``old_text``), ``rescheduled`` (``earlier`` and ``at``) and ``review_timeout`` (``action``:
+hold or approve). ``actor`` says who: a process's owner name or a person.
 """
 
 from __future__ import annotations

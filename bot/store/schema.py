@@ -196,6 +196,27 @@ class DeliveryEvent(Base):
     detail: Mapped[dict[str, Any]]
 
 
+class SpendRecord(Base):
+    """What a platform billed for one post or one look-up (X bills both). Never updated or
+    deleted: summed per account and month for budgets, ``bot status`` and ``/metrics``."""
+
+    __tablename__ = "spend"
+    __table_args__ = (Index("ix_spend_account_at", "account", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(100))
+    delivery_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    """``post`` (posts created) or ``read`` (posts a look-up returned)."""
+    units: Mapped[int] = mapped_column(Integer)
+    """How many posts were created or read."""
+    micro_usd: Mapped[int] = mapped_column(Integer)
+    """The price in millionths of a dollar (exact sums)."""
+
+
 class AccountState(Base):
     __tablename__ = "account_state"
 

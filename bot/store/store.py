@@ -12,13 +12,15 @@ from bot.store.claims import ClaimsMixin
 from bot.store.deliveries import DeliveriesMixin
 from bot.store.feeds import FeedsMixin
 from bot.store.review import ReviewMixin
+from bot.store.spend import SpendMixin
 from bot.store.waiting import WaitingMixin
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 
-class Store(FeedsMixin, WaitingMixin, DeliveriesMixin, ClaimsMixin, ReviewMixin, AccountsMixin):
+class Store(FeedsMixin, SpendMixin, WaitingMixin, DeliveriesMixin, ClaimsMixin, ReviewMixin,
+            AccountsMixin):
     """The durable ledger on SQLite (one daemon) or PostgreSQL (several replicas).
 
     ``Store(url)`` takes a SQLAlchemy URL (``sqlite:////abs/path/bot.db``,

@@ -143,10 +143,10 @@ def test_facebook_exchange_returns_the_page_token(fb_fake: FakeFacebook) -> None
                                fb_fake.page_id, api_base=fb_fake.url, echo=said.append)
     assert values == {"page_token": fb_fake.page_token}
     exchange, accounts = fb_fake.calls("GET")
-    assert exchange.path == "/v26.0/oauth/access_token"
+    assert exchange.path == "/v27.0/oauth/access_token"
     assert exchange.q("grant_type") == "fb_exchange_token"
     assert exchange.q("fb_exchange_token") == fb_fake.user_token
-    assert accounts.path == "/v26.0/me/accounts"
+    assert accounts.path == "/v27.0/me/accounts"
     assert accounts.q("access_token") == fb_fake.long_user_token  # the long-lived one
     assert said and fb_fake.page_id in said[0] and fb_fake.page_token not in said[0]
 

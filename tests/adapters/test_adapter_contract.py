@@ -11,7 +11,8 @@ Adding an adapter (Bluesky, Mastodon, ...):
    its own paging cursor (``tests.fakes.base.page_of`` does the slicing), its error bodies,
    its duplicate answer if it has one, and ``other_post`` (a post on the account that the
    bot did not make). Register it in ``tests.fakes.FAKES``.
-2. Add a ``FakeKit`` to ``tests.fakes.kits.KITS`` under the registry's name: how to start the
+2. Add a ``FakeKit`` to ``tests.fakes.kits.KITS`` under the registry's name (an adapter with
+   another way of publishing adds one more, ``name:mode``): how to start the
    fake (options, the credentials it accepts), the credentials the adapter presents, the
    paths that create a post and list posts, how to make the platform refuse the tokens and
    how to rate-limit it, whether it answers duplicates.
@@ -45,7 +46,7 @@ from tests.fakes.kits import KITS, FakeKit
 LINK = "https://news.example.org/contract/sought"
 
 
-@pytest.fixture(params=sorted(ADAPTERS))
+@pytest.fixture(params=sorted(set(ADAPTERS) | set(KITS)))
 def kit(request: pytest.FixtureRequest) -> FakeKit:
     platform = request.param
     if platform not in KITS:

@@ -37,7 +37,7 @@ def test_publish_posts_the_form_with_token_in_body(fb_fake: FakeFacebook) -> Non
     result = fb_adapter(fb_fake).publish(post)
 
     (call,) = fb_fake.calls("POST")
-    assert call.path == f"/v26.0/{fb_fake.page_id}/feed"
+    assert call.path == f"/v27.0/{fb_fake.page_id}/feed"
     assert call.query == {}  # nothing in the URL: httpx logs URLs
     expected_proof = hmac.new(FB_SECRETS["app_secret"].encode(), TOKEN.encode(),
                               hashlib.sha256).hexdigest()
@@ -57,8 +57,14 @@ def test_no_app_secret_means_no_proof(fb_fake: FakeFacebook) -> None:
 
 
 def test_graph_version_comes_from_the_account(fb_fake: FakeFacebook) -> None:
-    fb_adapter(fb_fake, graph_version="v24.0").publish(make_post("facebook"))
-    assert fb_fake.calls("POST")[0].path.startswith("/v24.0/")
+    fb_adapter(fb_fake, graph_version="v26.0").publish(make_post("facebook"))
+    assert fb_fake.calls("POST")[0].path.startswith("/v26.0/")  # the previous version still works
+
+
+def test_graph_version_defaults_to_v27(fb_fake: FakeFacebook) -> None:
+    assert Account(name="fb", platform="facebook").graph_version == "v27.0"
+    fb_adapter(fb_fake).verify()
+    assert all(c.path.startswith("/v27.0/") for c in fb_fake.requests)
 
 
 def test_scheduled_publishing(fb_fake: FakeFacebook) -> None:
@@ -162,7 +168,7 @@ def test_verify_reads_page_and_token_expiry(fb_fake: FakeFacebook) -> None:
     assert "pages_manage_posts" in ident.detail
     page_call, debug_call = fb_fake.calls("GET")
     assert page_call.q("fields") == "id,name"
-    assert debug_call.path == "/v26.0/debug_token"
+    assert debug_call.path == "/v27.0/debug_token"
     assert debug_call.q("input_token") == TOKEN
     # with app id and secret the app token inspects the Page token
     assert debug_call.q("access_token") == f"{FB_SECRETS['app_id']}|{FB_SECRETS['app_secret']}"

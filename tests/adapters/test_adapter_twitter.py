@@ -155,6 +155,19 @@ def test_duplicate_reports_the_existing_post(x_fake: FakeX) -> None:
     assert len(x_fake.posts) == 1
 
 
+def test_after_a_duplicate_answer_only_the_newest_ten_posts_are_read(x_fake: FakeX) -> None:
+    """The earlier post's id is only for the record, and X bills each post read."""
+    adapter = x_adapter(x_fake)
+    adapter.publish(make_post("twitter"))
+    x_fake.add_others(150)
+    with pytest.raises(AlreadyPosted) as err:
+        adapter.publish(make_post("twitter"))
+    assert err.value.remote_id is None  # not among the newest ten: unknown, still a success
+    (look,) = x_fake.calls("GET", r"/tweets$")
+    assert look.q("max_results") == "10" and x_fake.items_listed == 10
+    assert adapter.posts_read == 10
+
+
 @pytest.mark.parametrize("action", ["reset", "timeout"])
 def test_network_failures_are_transient(x_fake: FakeX, action: str) -> None:
     x_fake.configure(timeout_sleep=1.0)

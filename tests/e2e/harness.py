@@ -48,11 +48,12 @@ BSKY_HANDLE = "news.example.org"
 BSKY_CREDS = {"app_password": "abcd-efgh-ijkl-mnop"}
 MASTODON_CREDS = {"access_token": "mastodon-user-token-0123456789"}
 PLATFORMS = {"x": "twitter", "facebook": "facebook", "youtube": "youtube", "bluesky": "bluesky",
-             "mastodon": "mastodon"}
-"""fake name -> the bot's platform name; the account of each is named after the fake."""
+             "mastodon": "mastodon", "youtube_posts": "youtube"}
+"""fake name -> the bot's platform name; the account of each is named after the fake
+(``youtube`` comments, ``youtube_posts`` publishes through the posts API)."""
 POST_PATHS = {"x": r"^/2/tweets$", "facebook": r"/feed$", "youtube": r"/commentThreads$",
               "bluesky": r"/xrpc/com\.atproto\.repo\.createRecord$",
-              "mastodon": r"^/api/v1/statuses$"}
+              "mastodon": r"^/api/v1/statuses$", "youtube_posts": r"^/youtube/v3/posts$"}
 """fake name -> the path (regex) of its POST that makes a post."""
 
 
@@ -109,6 +110,8 @@ class FakePlatform:
             options.setdefault("quota_per_day", 10_000_000)
         if name == "mastodon":  # 300 calls per 5 minutes: a run with retries makes more
             options.setdefault("requests_per_window", 1_000_000)
+        if name == "youtube_posts":  # the backlog: channel posts made in YouTube Studio
+            options.setdefault("others", "posts")
         for key, value in options.items():
             argv += ["--set", f"{key}={json.dumps(value)}"]
         self._log: IO[bytes] = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
@@ -271,8 +274,8 @@ def write_config(path: Path, *, data_dir: Path, database_url: str | None, feed_u
         if name == "facebook":
             acc["page_id"] = FB_PAGE_ID
             credentials[name] = FB_CREDS
-        elif name == "youtube":
-            acc.update(mode="comment")
+        elif name in ("youtube", "youtube_posts"):
+            acc.update(mode="comment" if name == "youtube" else "posts")
             credentials[name] = YT_CREDS
         elif name == "bluesky":
             acc["handle"] = BSKY_HANDLE
@@ -519,8 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] != "fake":
         print("usage: python -m tests.e2e.harness fake --platform "
-              "x|facebook|youtube|bluesky|mastodon [serve options of python -m tests.fakes]",
-              file=sys.stderr)
+              f"{'|'.join(PLATFORMS)} [serve options of python -m tests.fakes]", file=sys.stderr)
         return 2
     from tests.fakes import __main__ as fakes_main
 

@@ -280,7 +280,7 @@ def test_auth_facebook_stores_the_page_token(tmp_path: Path) -> None:
             "app_id": FB_SECRETS["app_id"],
             "app_secret": FB_SECRETS["app_secret"],
         }
-        exchange = fake.calls("GET", r"/v26\.0/oauth/access_token$")[0]
+        exchange = fake.calls("GET", r"/v27\.0/oauth/access_token$")[0]
         assert exchange.q("fb_exchange_token") == fake.user_token
         listing = fake.calls("GET", r"/me/accounts$")[0]
         assert listing.q("access_token") == fake.long_user_token  # the long-lived token
@@ -290,6 +290,6 @@ def test_auth_facebook_stores_the_page_token(tmp_path: Path) -> None:
 
         got = check(config, data, "fb")
         assert got["identity"] == f"{fake.page_name} ({fake.page_id})"
-        page = fake.calls("GET", rf"^/v26\.0/{fake.page_id}$")[-1]
+        page = fake.calls("GET", rf"^/v27\.0/{fake.page_id}$")[-1]
         assert page.q("access_token") == fake.page_token
         assert page.q("appsecret_proof")  # the stored app secret signs the calls

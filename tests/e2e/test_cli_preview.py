@@ -48,6 +48,12 @@ def test_json_document_has_the_documented_shape(sample_doc: dict) -> None:
         assert {"platform", "account", "text", "link", "length", "limit", "fits"} <= set(p)
 
 
+def test_each_post_shows_what_sending_it_costs(sample_doc: dict) -> None:
+    # X bills a post with a URL $0.200 (the published price); Facebook and YouTube nothing
+    costs = {p["platform"]: p["cost_usd"] for p in sample_doc["posts"]}
+    assert costs == {"twitter": 0.2, "facebook": 0.0, "youtube": 0.0}
+
+
 def test_no_footer_text_in_any_post(sample_doc: dict) -> None:
     for p in sample_doc["posts"]:
         for bit in FOOTER_BITS:

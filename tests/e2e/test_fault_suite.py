@@ -1,9 +1,9 @@
 """Never twice, never lost: daemons killed at random while the platforms fail a third of calls.
 
-Fake X, Facebook, YouTube (comment mode), Bluesky and Mastodon and a feed server run as
-processes; so do the daemons. While a stream of articles is published into the feed, the
-harness SIGKILLs a daemon every few seconds and restarts it, the daemons end themselves
-between the platform call and the commit (failpoint ``after_publish``), and the fakes answer
+Fake X, Facebook, YouTube (a comment account and a posts-API account), Bluesky and Mastodon
+and a feed server run as processes; so do the daemons. While a stream of articles is published
+into the feed, the harness SIGKILLs a daemon every few seconds and restarts it, the daemons end
+themselves between the platform call and the commit (failpoint ``after_publish``), and the fakes answer
 about 30 % of calls with 500s, 429s (with reset headers), connection resets, timeouts and
 "ghosts" (the post is made, the answer is lost). The fakes page their lists like the
 platforms, and there is a backlog: a backfill of 100 articles lands at once (retries must
@@ -425,6 +425,9 @@ def run_fault_suite(tmp_path: Path, request: pytest.FixtureRequest, *, title: st
             **{f"look-ups on {a}": fig for a, fig in sorted(lookups.items())},
             "posts returned by list calls (X bills $0.005 each)": {
                 name: fake.items_listed() for name, fake in fakes.items()},
+            "spend in the ledger (posts, posts read, USD)": {
+                t.account: (t.posts, t.reads, t.micro_usd / 1e6)
+                for t in store.spend_totals(datetime(2000, 1, 1, tzinfo=UTC)).values()},
             "chaos seconds": round(chaos_seconds, 1), "drain seconds": round(drain_seconds, 1),
         }
         (tmp_path / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")

@@ -20,6 +20,7 @@ FAKES: dict[str, str] = {
     "youtube": "tests.fakes.youtube:FakeYouTube",
     "bluesky": "tests.fakes.bluesky:FakeBluesky",
     "mastodon": "tests.fakes.mastodon:FakeMastodon",
+    "youtube_posts": "tests.fakes.youtube:FakeYouTube",  # the same fake, for a posts-mode run
     "webhook": "tests.fakes.webhook:FakeWebhook",
 }
 

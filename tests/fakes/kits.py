@@ -114,6 +114,11 @@ def _yt_use_up_quota(fake: Any) -> None:
     fake.quota_per_day = fake.units_used  # the day's 10,000 units are gone
 
 
+def _yt_use_up_posts_quotas(fake: Any) -> None:
+    fake.post_list_quota = fake.posts_api.units["list"]  # the posts resource's own quotas
+    fake.post_write_quota = fake.posts_api.units["write"]
+
+
 KITS: dict[str, FakeKit] = {
     "twitter": FakeKit(
         platform="twitter", fake="x", fake_options=dict(X_CREDS), creds=X_CREDS,
@@ -146,5 +151,12 @@ KITS: dict[str, FakeKit] = {
         list_path=r"^/api/v1/accounts/\d+/statuses$", refuse_tokens=lambda fake: fake.revoke(),
         duplicates=False,
     ),
+    "youtube:posts": FakeKit(
+        platform="youtube", fake="youtube", fake_options={**YT_CREDS, "others": "posts"},
+        creds=YT_CREDS, post_path=r"^/youtube/v3/posts$", list_path=r"^/youtube/v3/posts$",
+        refuse_tokens=lambda fake: fake.revoke(), account_options={"mode": "posts"},
+        duplicates=False, rate_limit=_yt_use_up_posts_quotas,
+    ),
 }
-"""One kit per adapter in the registry, under the registry's name."""
+"""One kit per adapter in the registry, under the registry's name, and one per other mode
+of an adapter that publishes another way (``platform:mode``)."""

@@ -1,4 +1,5 @@
-"""A fake YouTube Data API v3 (channels, playlistItems, commentThreads) and Google OAuth."""
+"""A fake YouTube Data API v3 (channels, playlistItems, commentThreads, the ``posts`` pilot
+resource of :mod:`tests.fakes.youtube_posts`) and Google OAuth."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.fakes.base import FakeServer, Recorded, Reply, page_of
+from tests.fakes.youtube_posts import PostsResource
 
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 COST = {"list": 1, "insert": 50}
@@ -36,14 +38,20 @@ def google_error(status: int, reason: str, message: str, domain: str = "youtube.
 
 class FakeYouTube(FakeServer):
     platform = "youtube"
-    post_paths = r"/commentThreads$"
+    post_paths = r"/commentThreads$|^/youtube/v3/posts$"
 
     def __init__(
         self, *, client_id: str = "yt-client-id", client_secret: str = "yt-client-secret-0123",
         refresh_token: str = "yt-refresh-token-0123456789", channel_id: str = "UCfakechannel0001",
         channel_title: str = "Sample Channel", videos: list[str] | None = None,
-        quota_per_day: int = 10000, comments_disabled: bool = False, **kw: Any,
+        quota_per_day: int = 10000, comments_disabled: bool = False,
+        posts_refusal: str | None = None, post_list_quota: int = 10000,
+        post_write_quota: int = 10000, others: str = "comments", **kw: Any,
     ) -> None:
+        """``posts_refusal``: None (the project is in the posts pilot) or the name of the
+        refusal a project outside it gets (:data:`tests.fakes.youtube_posts.REFUSALS`).
+        ``others``: what :meth:`add_others` adds, viewers' ``comments`` or the channel's
+        ``posts`` made by someone else (another manager, YouTube Studio)."""
         self.client_id, self.client_secret = client_id, client_secret
         self.refresh_tokens = {refresh_token}
         self.access_tokens: set[str] = set()
@@ -52,6 +60,10 @@ class FakeYouTube(FakeServer):
         self.videos = videos if videos is not None else ["vidNewest01", "vidOlder002"]
         self.quota_per_day, self.units_used = quota_per_day, 0
         self.comments_disabled = comments_disabled
+        self.posts_refusal = posts_refusal
+        self.post_list_quota, self.post_write_quota = post_list_quota, post_write_quota
+        self.posts_api = PostsResource(self)
+        self.others = others
         super().__init__(**kw)
 
     def state(self) -> dict[str, Any]:
@@ -126,7 +138,7 @@ class FakeYouTube(FakeServer):
             return self.token(req)
         if req.path == "/o/oauth2/auth":
             return self.authorize(req)
-        if not req.path.startswith("/youtube/v3/"):
+        if not req.path.startswith(("/youtube/v3/", "/upload/youtube/v3/")):
             return google_error(404, "notFound", "Not Found", "global")
         header = req.header("authorization") or ""
         if not header.startswith("Bearer ") or header[7:] not in self.access_tokens:
@@ -134,6 +146,8 @@ class FakeYouTube(FakeServer):
                                  "credentials.", "global")
             reply.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
             return reply
+        if self.posts_api.handles(req.path):
+            return self.posts_api.route(req)  # quotas of its own
         resource = req.path.removeprefix("/youtube/v3/")
         cost = COST["insert"] if req.method == "POST" else COST["list"]
         if self.units_used + cost > self.quota_per_day:
@@ -206,8 +220,8 @@ class FakeYouTube(FakeServer):
             return google_error(400, "invalidParameter", f"Invalid value '{raw}'. Values must "
                                 "be within the range: [1, 100]", "global")
         video, channel = req.q("videoId"), req.q("allThreadsRelatedToChannelId")
-        items = [p for p in reversed(self.posts)
-                 if (video and p["videoId"] == video) or (channel == self.channel_id)]
+        items = [p for p in reversed(self.posts) if p.get("resource") != "post"
+                 and ((video and p["videoId"] == video) or (channel == self.channel_id))]
         token = req.q("pageToken")
         page = page_of(items, size, after=page_token_id(token) if token else None)
         if page is None:
@@ -222,7 +236,9 @@ class FakeYouTube(FakeServer):
         return Reply(200, body)
 
     def other_post(self, n: int, now: float) -> dict[str, Any]:
-        """A viewer's comment on the newest video."""
+        """A viewer's comment on the newest video (or a channel post made in YouTube Studio)."""
+        if self.others == "posts":
+            return self.posts_api.other_post(n, now)
         return {"id": f"Ugx{n:06d}viewer", "videoId": self.videos[0] if self.videos else "",
                 "text": f"Great video! Also see https://elsewhere.example.com/notes/{n}",
                 "publishedAt": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

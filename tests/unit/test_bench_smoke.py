@@ -123,6 +123,18 @@ def test_without_remaining_counts_the_dispatcher_learns_from_429s() -> None:
     assert run.statuses.get("rate_limited") == run.rate_limited_total
 
 
+# -- lookup costs ------------------------------------------------------------------------
+def test_bounded_lookups_read_only_the_posts_since_the_first_attempt() -> None:
+    from bench.lookup_costs import duplicate_lookup, ghost_lookup
+
+    ghost = ghost_lookup(history=30, backlog=6)
+    assert ghost["bounded"] == (7, 1, "found")  # the ghost and the six made after it
+    assert ghost["unbounded"] == (37, 1, "found")  # a page holds the whole account
+    nothing = ghost_lookup(history=30, backlog=6, made=False)
+    assert nothing["bounded"] == (6, 1, "not there")
+    assert duplicate_lookup(history=30)["newest 10"] == (10, 1, "cannot tell")  # no id: fine
+
+
 # -- idle --------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_idle_daemon_is_measured_once_its_feeds_are_polled() -> None:
