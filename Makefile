@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit bench bench-smoke clean
+.PHONY: install run test check lint typecheck unit bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: install
 
 ## Lint, type-check and run the whole test suite (what CI runs).
 test: install lint typecheck unit
+
+## The one-minute loop while developing: lint, types, and the unit and adapter tests
+## (no end-to-end, corpus-quality, browser or `slow` tests), spread over the CPUs.
+CHECK_TESTS ?= (unit or adapters) and not slow
+check: install lint typecheck
+	$(BIN)/pytest -q -n auto --dist worksteal -m "$(CHECK_TESTS)"
 
 lint: install
 	$(BIN)/ruff check bot tests bench
