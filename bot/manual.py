@@ -93,7 +93,7 @@ def _by_hand_one(
         row = add_post_delivery(store, article_id=article_id, account=account, post=post,
                                 article=prepared.article, now=now)
         row = row or store.find_delivery(article_id, account.name)
-    elif force or row.status not in (S.SENDING,):
+    elif row.status != S.SENDING:  # one being sent right now is busy, forced or not
         store.retry(row.id, now=now, payload=delivery_payload(post, prepared.article),
                     text=post.text, force=force)
     assert row is not None
