@@ -1,12 +1,13 @@
 """Every benchmark of issue 6, and ``docs/benchmarks.md``: ``python -m bench``.
 
-    python -m bench                          # all six (about ten minutes)
+    python -m bench                          # all seven (about ten minutes)
     python -m bench --only speed,startup     # some of them
     python -m bench --quick                  # smaller sizes, a rough check in ~2 minutes
 
 Sections: 1 quality (``bench.quality``), 2 speed, 3 feeds (``bench.feeds``), 4 startup,
-5 dispatch, 6 idle. Quality and feeds run as their own processes and leave
-``bench/results/quality.md`` / ``feeds.md``; the others run here and leave
+5 dispatch, 6 idle, 7 feedparse (``bench.feedparse``). Quality, feeds and feedparse run as
+their own processes and leave ``bench/results/quality.md`` / ``feeds.md`` /
+``feedparse.md``; the others run here and leave
 ``bench/results/<name>.md``. The report takes every section from this run, and a section
 not run this time from its ``bench/results`` file of an earlier run (marked as such).
 """
@@ -45,6 +46,7 @@ BENCHES = (
     Bench("startup", 4, "Start-up", "startup.md"),
     Bench("dispatch", 5, "Dispatch under platform limits", "dispatch.md"),
     Bench("idle", 6, "Idle daemon", "idle.md"),
+    Bench("feedparse", 7, "Feed parsers against feedparser", "feedparse.md"),
 )
 KEYS = tuple(b.key for b in BENCHES)
 
@@ -95,6 +97,7 @@ EXTERNAL: dict[str, tuple[str, Callable[[bool], list[str]]]] = {
     "feeds": ("bench.feeds", lambda quick: (
         ["--feeds", "300", "--rounds", "2", "--repeat", "1", "--latency", "0"] if quick
         else [])),
+    "feedparse": ("bench.feedparse", lambda quick: []),
 }
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -33,12 +33,16 @@ from bot.sources.feed_items import FeedItem, html_to_text, item_from_entry
 from bot.sources.http import FEED_TYPES, fetch, make_client
 
 __all__ = [
-    "FeedItem", "PollResult", "item_matches", "poll_feed", "poll_many", "shared_client",
-    "too_old",
+    "FeedItem", "PollResult", "Reader", "feedparser_read", "item_matches", "parse_document",
+    "poll_feed", "poll_many", "shared_client", "too_old",
 ]
 
 log = logging.getLogger(__name__)
 Status = Literal["ok", "not_modified", "error"]
+Reader = Callable[[bytes, Mapping[str, str]], Mapping[str, Any]]
+"""Feed bytes and response headers (lower-case names) to feedparser's result shape
+(``entries``, ``feed``, ``version``, ``bozo``…): :func:`feedparser_read`, or another parser
+measured against it (``bench/feedparse.py``)."""
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html)\b",
                          re.I | re.S)
 
@@ -68,16 +72,19 @@ class PollResult:
 
 
 def poll_feed(feed: Feed, http: Http, *, etag: str | None = None,
-              last_modified: str | None = None,
-              client: httpx.Client | None = None) -> PollResult:
-    """Poll one feed (an http(s) URL, a file path or a file:// URL); never raises for it."""
+              last_modified: str | None = None, client: httpx.Client | None = None,
+              read: Reader | None = None) -> PollResult:
+    """Poll one feed (an http(s) URL, a file path or a file:// URL); never raises for it.
+
+    ``read``: the parser (default :func:`feedparser_read`).
+    """
     started = time.perf_counter()
     try:
         path = _local_path(feed.url)
         if path is not None:
-            result = _poll_file(feed, http, path, last_modified)
+            result = _poll_file(feed, http, path, last_modified, read)
         else:
-            result = _poll_http(feed, http, etag, last_modified, client)
+            result = _poll_http(feed, http, etag, last_modified, client, read)
     except Exception as exc:  # a poll must never take the daemon down
         log.warning("unexpected error polling feed %s", feed.name, exc_info=True)
         result = _error(feed, f"unexpected {type(exc).__name__} while polling: {_line(exc)}")
@@ -91,6 +98,8 @@ def _error(feed: Feed, message: str, *, nbytes: int = 0) -> PollResult:
 
 def _public_url(url: str) -> str:
     """``url`` without any ``user:password@`` part (relative links resolve against it)."""
+    if "@" not in url:
+        return url  # the common case, without urlsplit's cost (it is paid on every poll)
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -104,6 +113,8 @@ def _line(exc: BaseException | str, limit: int = 200) -> str:
 
 
 def _local_path(url: str) -> Path | None:
+    if url.startswith(("http://", "https://")):
+        return None
     scheme = urlparse(url).scheme.lower()
     if scheme == "file":
         return Path(url2pathname(urlparse(url).path))
@@ -115,7 +126,7 @@ def _local_path(url: str) -> Path | None:
 
 
 def _poll_http(feed: Feed, http: Http, etag: str | None, last_modified: str | None,
-               client: httpx.Client | None) -> PollResult:
+               client: httpx.Client | None, read: Reader | None) -> PollResult:
     conditional: dict[str, str] = {}
     if etag:
         conditional["If-None-Match"] = etag
@@ -125,7 +136,7 @@ def _poll_http(feed: Feed, http: Http, etag: str | None, last_modified: str | No
         got = fetch(feed.url, http, accept=FEED_TYPES, headers=conditional, client=client)
     except FetchError as exc:
         return _error(feed, _line(exc))
-    headers = {k.lower(): v for k, v in got.headers.items()}
+    headers = dict(got.headers)  # names already lower-case
     new_etag = headers.get("etag")
     new_modified = headers.get("last-modified")
     if got.status == 304:
@@ -136,12 +147,13 @@ def _poll_http(feed: Feed, http: Http, etag: str | None, last_modified: str | No
     headers.pop("content-length", None)
     final = _public_url(got.url)
     headers["content-location"] = final
-    result = _parse(feed, final, got.content, headers)
+    result = parse_document(feed, final, got.content, headers, read)
     result.etag, result.last_modified = new_etag, new_modified
     return result
 
 
-def _poll_file(feed: Feed, http: Http, path: Path, last_modified: str | None) -> PollResult:
+def _poll_file(feed: Feed, http: Http, path: Path, last_modified: str | None,
+               read: Reader | None) -> PollResult:
     try:
         st = path.stat()
         if not path.is_file():
@@ -156,22 +168,36 @@ def _poll_file(feed: Feed, http: Http, path: Path, last_modified: str | None) ->
         return _error(feed, f"feed file not found: {path}")
     except OSError as exc:
         return _error(feed, f"cannot read feed file {path}: {exc.strerror or _line(exc)}")
-    result = _parse(feed, feed.url, data, {"content-location": path.resolve().as_uri(),
-                                 "content-type": "application/xml",
-                                 "last-modified": modified})
+    result = parse_document(feed, feed.url, data, {
+        "content-location": path.resolve().as_uri(), "content-type": "application/xml",
+        "last-modified": modified}, read)
     result.last_modified = modified
     return result
 
 
-def _parse(feed: Feed, url: str, data: bytes, headers: dict[str, str]) -> PollResult:
-    """feedparser over ``data``; an ok result with items, or an error saying why not."""
+def feedparser_read(data: bytes, headers: Mapping[str, str]) -> Mapping[str, Any]:
+    """feedparser over ``data``: no HTML sanitising, no link rewriting inside content.
+
+    FeedItem.html is only ever turned into plain text (trafilatura, html_to_text), never
+    shown as HTML; leaving both out halves feedparser's cost.
+    """
+    result: Mapping[str, Any] = feedparser.parse(
+        io.BytesIO(data), response_headers=dict(headers), sanitize_html=False,
+        resolve_relative_uris=False)
+    return result
+
+
+def parse_document(feed: Feed, url: str, data: bytes, headers: dict[str, str],
+                   read: Reader | None = None) -> PollResult:
+    """The feed read from ``data``; an ok result with items, or an error saying why not.
+
+    ``headers``: the response's, lower-cased; ``read``: the parser (default
+    :func:`feedparser_read`; ``bench/feedparse.py`` compares others with it through here).
+    """
     nbytes = len(data)
     if not data.strip():
         return _error(feed, "feed is empty (the server sent no content)", nbytes=nbytes)
-    # No HTML sanitising or link rewriting inside content: FeedItem.html is only ever turned
-    # into plain text (trafilatura, html_to_text), never shown as HTML; this halves the cost.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    parsed = (read or feedparser_read)(data, headers)
     entries = parsed.get("entries") or []
     problem = _bozo_reason(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not entries:
@@ -225,10 +251,12 @@ def _finish_not_modified(response: httpx.Response) -> None:
 
 def poll_many(jobs: Sequence[tuple[Feed, str | None, str | None]], http: Http, *,
               concurrency: int | None = None,
-              on_result: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+              on_result: Callable[[PollResult], None] | None = None,
+              read: Reader | None = None) -> list[PollResult]:
     """Poll ``(feed, etag, last_modified)`` jobs concurrently; results in input order.
 
-    ``on_result`` is called in the calling thread as each poll finishes (in finishing order).
+    ``on_result`` is called in the calling thread as each poll finishes (in finishing order);
+    ``read`` is the parser (see :func:`poll_feed`).
     """
     if not jobs:
         return []
@@ -237,7 +265,7 @@ def poll_many(jobs: Sequence[tuple[Feed, str | None, str | None]], http: Http, *
     with shared_client(http, workers) as client, \
             ThreadPoolExecutor(workers, thread_name_prefix="poll") as pool:
         futures = {pool.submit(poll_feed, feed, http, etag=etag, last_modified=modified,
-                               client=client): i
+                               client=client, read=read): i
                    for i, (feed, etag, modified) in enumerate(jobs)}
         for fut in as_completed(futures):
             result = fut.result()
