@@ -22,10 +22,16 @@ run: install
 test: install lint typecheck unit
 
 ## The one-minute loop while developing: lint, types, and the unit and adapter tests
-## (no end-to-end, corpus-quality, browser or `slow` tests), spread over the CPUs.
-CHECK_TESTS ?= (unit or adapters) and not slow
+## (no end-to-end, corpus-quality, browser or `slow` tests) on CHECK_WORKERS processes
+## (more than the CPUs: many tests wait on sockets and PostgreSQL). Compiled modules are
+## kept between runs even where PYTHONDONTWRITEBYTECODE is set: recompiling every test
+## module in every worker costs more than the tests of a small change.
+CHECK_TESTS   ?= (unit or adapters) and not slow
+CHECK_WORKERS ?= 4
+CHECK_PATHS   ?= tests/unit tests/adapters
 check: install lint typecheck
-	$(BIN)/pytest -q -n auto --dist worksteal -m "$(CHECK_TESTS)"
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n $(CHECK_WORKERS) --dist worksteal \
+	  -m "$(CHECK_TESTS)" $(CHECK_PATHS)
 
 lint: install
 	$(BIN)/ruff check bot tests bench
