@@ -24,10 +24,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bot.demo import SAMPLE_FEED, is_sample_feed_url
 from bot.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SAMPLE_FEED = PACKAGE_DIR / "data" / "sample-feed.xml"
 DEFAULT_CONFIG_PATH = Path("config/bot.yaml")
 DEFAULT_SECRETS_DIRS = (Path("/run/secrets"),)
 
@@ -238,7 +238,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     """A folder whose ``<platform>.j2`` files replace the bundled templates."""
     accounts: list[Account] = Field(default_factory=lambda: default_accounts())
-    feeds: list[Feed] = Field(default_factory=lambda: default_feeds())
+    feeds: list[Feed] = Field(default_factory=list)
+    """No default: the bundled sample feed is a demo, used only when there is no configuration
+    at all (see :func:`load_settings`)."""
     credentials: dict[str, Credentials] = Field(default_factory=dict)
     summary: SummaryConfig = Field(default_factory=SummaryConfig)
     boilerplate: Boilerplate = Field(default_factory=Boilerplate)
@@ -327,7 +329,44 @@ def default_accounts() -> list[Account]:
 
 
 def default_feeds() -> list[Feed]:
+    """The demo: the bundled sample feed (used only with no configuration at all)."""
     return [Feed(name="sample", url=str(SAMPLE_FEED), backfill=10, max_age_hours=24 * 365 * 100)]
+
+
+NO_FEEDS_FIX = (
+    "list your feeds under `feeds:` in the config file (config/bot.yaml or --config; "
+    "`feeds: []` to post only by hand with `bot post`); the bundled sample feed is a demo, "
+    "used only with no configuration and no credentials"
+)
+
+
+def feed_problems(s: Settings) -> list[str]:
+    """The sample feed never reaches a live account: no feeds configured while an account is
+    live is a problem (the sample feed is not a default for real accounts), and so is a
+    configured feed that reads the bundled sample file and is routed to a live account."""
+    live = {a.name for a in s.accounts if a.enabled and not s.is_dry_run(a)}
+    if not live:
+        return []
+    if "feeds" not in s.model_fields_set:
+        return [f"feeds: none configured while {', '.join(sorted(live))} "
+                f"{'is' if len(live) == 1 else 'are'} live: {NO_FEEDS_FIX}"]
+    return [
+        f"feeds.{i}.url: the bundled sample feed is a demo and cannot feed a live account; "
+        "use your own feed's URL"
+        for i, f in enumerate(s.feeds)
+        if is_sample_feed_url(f.url) and (f.accounts is None or live & set(f.accounts))
+    ]
+
+
+def with_demo_feed(s: Settings, config_file: Path | None) -> Settings:
+    """The sample feed when nothing at all is configured (no config file, no accounts or
+    feeds from the environment) and every account is in dry run; otherwise ``s`` as it is."""
+    given = s.model_fields_set
+    if config_file is not None or "feeds" in given or "accounts" in given:
+        return s
+    if any(a.enabled and not s.is_dry_run(a) for a in s.accounts):
+        return s  # feed_problems() refuses this configuration
+    return s.model_copy(update={"feeds": default_feeds()})
 
 
 _YAML_PATH: ContextVar[Path | None] = ContextVar("_YAML_PATH", default=None)
@@ -379,10 +418,10 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
     tokens = settings.token_dir
     if tokens.is_dir() and all(tokens.resolve() != d.resolve() for d in dirs):
         settings = _build(path, [tokens, *dirs], overrides)
-    problems = cross_check(settings)
+    problems = cross_check(settings) + feed_problems(settings)
     if problems:
         raise ConfigError(f"invalid configuration ({len(problems)} problems)", problems)
-    return settings
+    return with_demo_feed(settings, path)
 
 
 def _check_yaml(path: Path) -> None:

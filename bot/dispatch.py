@@ -35,7 +35,9 @@ from bot.errors import (
 )
 from bot.failpoints import failpoint
 from bot.policy import backoff_delay, day_start, in_window, lookup_since, rate_limit_delay
+from bot.previews import hold_before_live
 from bot.store import post_of
+from bot.waits import log_wait
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter, PublishResult
@@ -54,11 +56,13 @@ class Outcome:
     platform: str
     status: str
     """sent, already_sent, awaiting_human, dry_run, retry, rate_limited, paused, dead, uncertain,
-    busy"""
+    busy, held (queued in dry run, now previewed: waiting for a decision)"""
     delivery_id: int | None = None
     url: str | None = None
     remote_id: str | None = None
     error: str | None = None
+    earlier_url: str | None = None
+    """Posted again on purpose (``--force``): the earlier post's URL, kept in its history."""
 
     @property
     def ok(self) -> bool:
@@ -70,18 +74,21 @@ class Outcome:
             "already_sent": "already posted, not sent again",
             "awaiting_human": "waiting for a human to paste it (bot youtube pending)",
             "dry_run": "dry run: nothing sent",
-            "retry": "failed, will retry",
-            "rate_limited": "rate limited, will retry",
+            "retry": "failed for now",
+            "rate_limited": "rate limited",
             "paused": "account paused",
             "dead": "failed for good",
             "uncertain": "uncertain: check the platform",
             "busy": "being sent by another process",
+            "held": "not sent: queued in dry run, waiting for a decision",
         }
         text = words.get(self.status, self.status)
         if self.url:
             text += f" · {self.url}"
         if self.error and not self.ok:
             text += f" · {self.error}"
+        if self.earlier_url:
+            text += f" (posted before: {self.earlier_url}, kept in its history)"
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -91,6 +98,7 @@ class Outcome:
             "url": self.url,
             "remote_id": self.remote_id,
             "error": self.error,
+            "earlier_url": self.earlier_url,
         }
 
 
@@ -115,6 +123,9 @@ def deliver(
     if post is None:
         return attempt.dead("no rendered post stored for this delivery",
                             short="no rendered post stored")
+    held = hold_before_live(settings, store, account, row, post, owner=owner, now=clock())
+    if held is not None:  # a sample article, or queued while in dry run: not sent
+        return attempt.settled_elsewhere(*held)
     try:
         result, used = attempt.send(post, adapter)
     except AlreadyPosted as exc:
@@ -185,6 +196,10 @@ class _Attempt:
     def _settled(self, status: str, error: str | None = None) -> Outcome:
         self.out.status, self.out.error = status, error
         return self.out
+
+    def settled_elsewhere(self, status: str, reason: str) -> Outcome:
+        """The outcome of a delivery the go-live guard settled (:mod:`bot.previews`)."""
+        return self._settled(status, reason)
 
     def already_posted(self, exc: AlreadyPosted) -> Outcome:
         self.store.mark_sent(self.row.id, remote_id=exc.remote_id, remote_url=exc.remote_url,
@@ -301,4 +316,6 @@ def dispatch_account(
         if row is None:
             break
         outcomes.append(deliver(settings, store, account, row, owner=owner, clock=clock))
+    if not outcomes:
+        log_wait(store, account, clock())  # says why queued posts wait, once per change
     return outcomes

@@ -19,6 +19,7 @@ from bot.config import Account, Feed, Settings, mask_url
 from bot.errors import BotError
 from bot.failpoints import failpoint
 from bot.models import Article, Post
+from bot.previews import queue_marks
 
 log = logging.getLogger("bot.ingest")
 
@@ -366,9 +367,10 @@ def _queue(
         return
     added = 0
     for post in posts:
-        row = add_post_delivery(store, article_id=article_id,
-                                account=settings.account(post.account), post=post,
-                                article=article, now=now)
+        acc = settings.account(post.account)
+        row = add_post_delivery(store, article_id=article_id, account=acc, post=post,
+                                article=article, now=now,
+                                marks=queue_marks(dry_run=settings.is_dry_run(acc)))
         if row is not None:
             added += 1
     report.deliveries += added

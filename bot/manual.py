@@ -14,6 +14,7 @@ from bot.config import Account, Settings
 from bot.dispatch import Outcome, deliver
 from bot.errors import ConfigError
 from bot.models import Article, Post
+from bot.previews import decided
 from bot.store import add_post_delivery, delivery_payload, make_owner, open_store, post_of
 
 if TYPE_CHECKING:
@@ -89,21 +90,24 @@ def _by_hand_one(
         base.status = "awaiting_human" if waiting else "already_sent"
         base.url, base.delivery_id = row.remote_url, row.id
         return base
+    lease = settings.scheduler.lease_seconds
     if row is None:
         row = add_post_delivery(store, article_id=article_id, account=account, post=post,
                                 article=prepared.article, now=now)
         row = row or store.find_delivery(article_id, account.name)
-    elif row.status != S.SENDING:  # one being sent right now is busy, forced or not
-        store.retry(row.id, now=now, payload=delivery_payload(post, prepared.article),
-                    text=post.text, force=force)
-    assert row is not None
-    claimed = store.claim_specific(
-        row.id, owner=owner, now=now, lease_seconds=settings.scheduler.lease_seconds
-    )
+        assert row is not None
+        claimed = store.claim_specific(row.id, owner=owner, now=now, lease_seconds=lease)
+    else:  # previewed, failed, queued …: re-opened and claimed at once (no daemon in between)
+        claimed = store.reopen_and_claim(row.id, owner=owner, now=now, lease_seconds=lease,
+                                         force=force, text=post.text,
+                                         payload=delivery_payload(post, prepared.article))
     if claimed is None:
         base.status, base.delivery_id = "busy", row.id
         return base
-    return deliver(settings, store, account, claimed, owner=owner)
+    out = deliver(settings, store, account, claimed, owner=owner)
+    if force and row.status in (S.SENT, S.AWAITING_HUMAN):
+        out.earlier_url = row.remote_url  # also in the delivery's history (a `forced` event)
+    return out
 
 
 # --------------------------------------------------------------------------- by hand: retry
@@ -128,5 +132,40 @@ def requeue(settings: Settings, store: Store, delivery_id: int) -> str:
             f"delivery {delivery_id} has no post to send (the article could not be read); "
             "it cannot be retried"
         )
-    store.retry(delivery_id, now=now)
+    store.retry(delivery_id, now=now, payload=decided(row.payload))
     return f"delivery {delivery_id} queued again"
+
+
+# --------------------------------------------------------------------------- by hand: send
+def send_now(settings: Settings, store: Store, delivery_id: int) -> Outcome:
+    """`bot send ID`: send one delivery now from this process (a preview waiting for a
+    decision, a failed, dead, skipped or queued one), whatever the account's window,
+    spacing or cap — as `bot post` does. One attempt: a failure is left to the daemon's
+    retries or to another `bot send`."""
+    from bot.store import DeliveryStatus as S
+
+    row = store.get_delivery(delivery_id)
+    if row is None:
+        raise ConfigError(f"no delivery with id {delivery_id}")
+    account = settings.account(row.account)
+    if not account.enabled:
+        raise ConfigError(f"account {account.name!r} is disabled (enabled: false)")
+    if settings.is_dry_run(account):
+        raise ConfigError(
+            f"account {account.name!r} is in dry run: add its credentials (README, 'Platform "
+            f"setup') before sending delivery {delivery_id}")
+    if row.status in (S.SENT, S.AWAITING_HUMAN):
+        raise ConfigError(f"delivery {delivery_id} is already {row.status}; "
+                          "`bot post ARTICLE --force` posts it again on purpose")
+    if row.status == S.SENDING:
+        raise ConfigError(f"delivery {delivery_id} is being sent right now")
+    if post_of(row) is None:  # its template failed at ingest: render it again first
+        requeue(settings, store, delivery_id)
+    owner = make_owner()
+    claimed = store.reopen_and_claim(delivery_id, owner=owner, now=utcnow(),
+                                     lease_seconds=settings.scheduler.lease_seconds,
+                                     payload=decided(row.payload))
+    if claimed is None:
+        return Outcome(account=account.name, platform=account.platform, status="busy",
+                       delivery_id=delivery_id)
+    return deliver(settings, store, account, claimed, owner=owner)

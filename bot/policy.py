@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -139,14 +140,60 @@ def next_slot(
     ``daily_cap`` (``sent_today`` counts posts since :func:`day_start`): once the cap is
     reached, the answer is when the window opens on the next local day.
     """
+    return next_post(account, now, due_at=now, last_claim_at=last_claim_at,
+                     cap_used=sent_today).at or _utc(now)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """When an account's next post may go, and what holds it until then."""
+
+    at: datetime | None
+    """UTC; None when nothing waits or the account is paused until a human resumes it."""
+    reason: str
+    """``due`` (now), ``nothing queued``, ``waiting to retry`` (its own next attempt time),
+    ``paused``, ``spacing``, ``daily cap`` or ``posting window``."""
+
+
+def next_post(
+    account: Account,
+    now: datetime,
+    *,
+    due_at: datetime | None,
+    last_claim_at: datetime | None = None,
+    cap_used: int = 0,
+    paused: bool = False,
+    paused_until: datetime | None = None,
+) -> Wait:
+    """When the account's earliest waiting delivery (due at ``due_at``) may really go.
+
+    Each rule may push the time later, in the order the dispatcher applies them: the
+    delivery's own time (a retry's backoff), a pause (rate limit), ``min_spacing_minutes``
+    after ``last_claim_at``, ``daily_cap`` (``cap_used`` posts since :func:`day_start`) and
+    the posting window. The reason is the rule that decided the answer.
+    """
     now_utc = _utc(now)
-    candidate = now_utc
+    if due_at is None:
+        return Wait(None, "nothing queued")
+    if paused and paused_until is None:
+        return Wait(None, "paused")
+    at, reason = now_utc, "due"
+    steps: list[tuple[datetime | None, str]] = [(_utc(due_at), "waiting to retry")]
+    if paused and paused_until is not None:
+        steps.append((_utc(paused_until), "paused"))
     if last_claim_at is not None and account.min_spacing_minutes > 0:
-        spacing = timedelta(minutes=account.min_spacing_minutes)
-        candidate = max(candidate, _utc(last_claim_at) + spacing)
-    if account.daily_cap is not None and sent_today >= account.daily_cap:
-        candidate = max(candidate, next_day_start(account, now_utc))
-    return next_window_start(account, candidate)
+        steps.append((_utc(last_claim_at) + timedelta(minutes=account.min_spacing_minutes),
+                      "spacing"))
+    for when, why in steps:
+        if when is not None and when > at:
+            at, reason = when, why
+    tomorrow = next_day_start(account, now_utc)
+    if account.daily_cap is not None and cap_used >= account.daily_cap and at < tomorrow:
+        at, reason = tomorrow, "daily cap"
+    opens = next_window_start(account, at)
+    if opens > at:
+        at, reason = opens, "posting window"
+    return Wait(at, reason)
 
 
 def backoff_delay(attempt: int, cfg: Scheduler, rng: random.Random | None = None) -> float:

@@ -47,7 +47,7 @@ def twitter_pin_flow(
     """Authorise the app for a user with a PIN; returns access_token/access_token_secret."""
     import tweepy
 
-    from bot.adapters.x_api import ApiRewrite
+    from bot.adapters.x_api import TimeoutAdapter
 
     register_secrets([consumer_key, consumer_secret])
     base = (api_base or X_HOST).rstrip("/")
@@ -62,7 +62,7 @@ def twitter_pin_flow(
         @oauth.setter
         def oauth(self, session: Any) -> None:
             for prefix in ("https://", "http://"):
-                session.mount(prefix, ApiRewrite(X_HOST, timeout))
+                session.mount(prefix, TimeoutAdapter(timeout))
             self._session = session
 
         def _get_oauth_url(self, endpoint: str) -> str:

@@ -1,8 +1,9 @@
 """X / Twitter through ``tweepy.Client`` (API v2).
 
-tweepy hard-codes ``https://api.twitter.com`` and passes no timeout to requests; a
-transport adapter mounted on the client's session rewrites the host to
-``account.api_base`` and enforces ``settings.http.timeout_seconds``. There is no
+tweepy hard-codes ``https://api.twitter.com`` and passes no timeout to requests; the
+client's session (:class:`bot.adapters.x_api.ApiSession`) sends each call to
+``account.api_base`` — rewritten before the OAuth 1.0a signature is computed, so the
+signature covers the URL actually called — with ``settings.http.timeout_seconds``. There is no
 ``wait_on_rate_limit``: a 429 becomes :class:`RateLimited` with the reset time. The
 rate-limit headers of every post are kept (:attr:`TwitterAdapter.rate_state`), so the
 dispatcher can pause the account until the reset *before* X answers 429
@@ -118,7 +119,7 @@ class TwitterAdapter(Adapter):
         self.oauth2 = account.auth == "oauth2"
         import tweepy
 
-        from bot.adapters.x_api import ApiRewrite
+        from bot.adapters.x_api import ApiSession
 
         self.client = tweepy.Client(
             bearer_token=self.secret("bearer_token"),
@@ -128,7 +129,7 @@ class TwitterAdapter(Adapter):
             access_token_secret=self.secret("access_token_secret"),
             wait_on_rate_limit=False,
         )
-        self.client.session.mount(REAL_HOST, ApiRewrite(self.api_base, self.timeout))
+        self.client.session = ApiSession(self.api_base, self.timeout)
         self.client.session.hooks["response"].append(self._on_response)
         self.rate_state: RateState | None = None
         """The rate-limit headers of the last answer to a post (None before the first)."""

@@ -95,7 +95,7 @@ def _root(
 
 
 def _register() -> None:
-    from bot.cli import accounts, config_cmd, daemon, ledger, post  # noqa: F401
+    from bot.cli import accounts, config_cmd, daemon, ledger, post, send, status  # noqa: F401
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from bot.cli import app, state, views
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 config_app = typer.Typer(help="Show or check the effective settings.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -39,8 +44,24 @@ def check(ctx: typer.Context) -> None:
     typer.echo(
         f"configuration ok: {len(settings.accounts)} accounts "
         f"(live: {', '.join(live) or 'none'}; dry run: {', '.join(dry) or 'none'}), "
-        f"{len(settings.feeds)} feeds"
+        f"{feeds_line(settings)}"
     )
+
+
+def feeds_line(settings: Settings) -> str:
+    """How many feeds are configured, and whether one of them is the bundled sample."""
+    from bot.demo import is_sample_feed_url
+
+    n = len(settings.feeds)
+    sample = [f.name for f in settings.feeds if is_sample_feed_url(f.url)]
+    if n == 0:
+        return "0 feeds configured (the daemon posts only what `bot post` queues)"
+    if sample and n == len(sample):
+        return (f"{n} feed{'s' if n > 1 else ''}: the bundled sample feed (a demo, dry run only; "
+                "add `feeds:` to your config for real articles)")
+    if sample:
+        return f"{n} feeds configured ({', '.join(sample)} is the bundled sample: dry run only)"
+    return f"{n} feed{'s' if n > 1 else ''} configured, none is the bundled sample"
 
 
 @app.command("platforms")

@@ -1,133 +1,18 @@
-"""``bot status``, ``retry``, ``skip``, ``db`` and ``youtube``: the ledger by hand."""
+"""``bot retry``, ``skip``, ``db`` and ``youtube``: the ledger by hand (status: status.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from bot.cli import app, fail, state, views
 from bot.clock import iso, utcnow
 
-if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.store import DeliveryRow, Store
-
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 yt_app = typer.Typer(help="YouTube community posts handed to a human.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(yt_app, name="youtube")
-
-
-def _row_json(r: DeliveryRow) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "article": r.article_id,
-        "account": r.account,
-        "platform": r.platform,
-        "status": str(r.status),
-        "attempts": r.attempts,
-        "next_attempt": iso(r.next_attempt_at, "seconds"),
-        "remote_url": r.remote_url,
-        "last_error": r.last_error,
-        "updated": iso(r.updated_at, "seconds"),
-    }
-
-
-@app.command()
-def status(
-    ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
-    limit: int = typer.Option(15, "--limit", min=1, help="How many recent deliveries to list."),
-) -> None:
-    """Per-account counts, recent deliveries, paused accounts, items needing a human, next runs."""
-    from bot.store import open_store
-
-    settings = state(ctx).settings()
-    store = open_store(settings)
-    try:
-        accounts, attention, recent = _status_of(settings, store, limit)
-    finally:
-        store.close()
-    if as_json:
-        views.print_json({
-            "accounts": accounts,
-            "recent": [_row_json(r) for r in recent],
-            "attention": [_row_json(r) for r in attention],
-        })
-        return
-    _print_status(accounts, attention, recent)
-
-
-def _status_of(settings: Settings, store: Store, limit: int
-               ) -> tuple[list[dict[str, Any]], list[DeliveryRow], list[DeliveryRow]]:
-    """Each account's state and counts, the deliveries needing attention, the recent ones."""
-    from bot.store import DeliveryStatus as S
-
-    counts = store.counts()
-    recent = store.list_deliveries(limit=limit)
-    attention = store.list_deliveries(status=[S.UNCERTAIN, S.AWAITING_HUMAN, S.DEAD], limit=100)
-    accounts_state = store.account_states()
-    accounts: list[dict[str, Any]] = []
-    for a in settings.accounts:
-        st = accounts_state.get(a.name)
-        accounts.append(
-            {
-                "name": a.name,
-                "platform": a.platform,
-                "enabled": a.enabled,
-                "mode": "dry run" if settings.is_dry_run(a) else "live",
-                "counts": counts.get(a.name, {}),
-                "paused": bool(st and st.paused),
-                "paused_reason": st.paused_reason if st else None,
-                "paused_until": iso(st.paused_until, "seconds") if st else None,
-                "last_sent": iso(st.last_sent_at, "seconds") if st else None,
-                "next_due": iso(store.next_due(a.name), "seconds"),
-            }
-        )
-    return accounts, attention, recent
-
-
-def _print_status(accounts: list[dict[str, Any]], attention: list[DeliveryRow],
-                  recent: list[DeliveryRow]) -> None:
-    from rich.table import Table
-
-    from bot.store import DeliveryStatus as S
-
-    out = views.console()
-    # only the statuses that occur: nine mostly-zero columns squeeze every cell on a terminal
-    shown = [s.value for s in S if any(d["counts"].get(s.value) for d in accounts)]
-    t = Table("account", "platform", "mode", *shown, "next due", title="Deliveries")
-    for d in accounts:
-        name = d["name"] + (" (PAUSED)" if d["paused"] else "")
-        t.add_row(
-            name,
-            d["platform"],
-            d["mode"],
-            *[str(d["counts"].get(v, 0)) for v in shown],
-            d["next_due"] or "-",
-        )
-    out.print(t)
-    for d in accounts:
-        if d["paused"]:
-            until = f" until {d['paused_until']}" if d["paused_until"] else ""
-            out.print(f"[paused] {d['name']}{until}: {d['paused_reason']}", markup=False)
-    if attention:
-        t2 = Table("id", "account", "status", "article", "error", title="Needs attention")
-        for r in attention:
-            t2.add_row(str(r.id), r.account, str(r.status), r.article_id, r.last_error or "")
-        out.print(t2)
-    t3 = Table("id", "account", "status", "tries", "article", "url / error", title="Recent")
-    for r in recent:
-        t3.add_row(
-            str(r.id),
-            r.account,
-            str(r.status),
-            str(r.attempts),
-            r.article_id,
-            r.remote_url or r.last_error or "",
-        )
-    out.print(t3)
 
 
 @app.command()
@@ -142,7 +27,7 @@ def retry(
         help="Retry every failed and dead delivery (uncertain ones one by one, after checking).",
     ),
 ) -> None:
-    """Queue a delivery again (failed, dead, uncertain or skipped)."""
+    """Queue a delivery again (failed, dead, uncertain, skipped or previewed in dry run)."""
     from bot.errors import BotError
     from bot.manual import requeue
     from bot.store import DeliveryStatus as S
@@ -171,8 +56,8 @@ def retry(
         if row is None:
             raise fail(f"no delivery with id {delivery_id}")
         if row.status not in RETRYABLE:  # a user mistake (exit 2), not a database problem
-            raise fail(f"delivery {delivery_id} is {row.status}; only failed, dead, uncertain "
-                       "or skipped deliveries can be retried")
+            raise fail(f"delivery {delivery_id} is {row.status}; only failed, dead, uncertain, "
+                       "skipped or previewed deliveries can be retried")
         typer.echo(requeue(settings, store, delivery_id))
     finally:
         store.close()

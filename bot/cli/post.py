@@ -82,7 +82,7 @@ def post(
             d = views.post_json(p)
             o = by_account.get(p.account)
             if o is not None:
-                d.update(o.as_json())
+                d.update(o.as_json(), retry_hint=views.retry_hint(o))
             posts.append(d)
         views.print_json({"article": views.article_json(prepared.article), "posts": posts})
     else:
@@ -90,8 +90,7 @@ def post(
         # and the full result (the post's URL, or the error) follows on plain, unwrapped lines.
         short = {o.account: replace(o, url=None, error=None).summary() for o in outcomes}
         views.show_prepared(prepared, status=short)
-        for o in outcomes:
-            typer.echo(f"{o.account} ({o.platform}): {o.summary()}")
+        views.show_outcome_lines(outcomes)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from bot.dispatch import Outcome
     from bot.models import Article, Post
     from bot.pipeline import Prepared
 
@@ -94,3 +95,34 @@ def show_prepared(prepared: Prepared, *, status: dict[str, str] | None = None) -
                 border_style="green" if p.fits else "red",
             )
         )
+
+
+def retry_hint(o: Outcome) -> str | None:
+    """What to do about a one-shot send (`bot post`, `bot send`) that did not go: such a
+    command tries once; only the daemon retries by itself."""
+    i = o.delivery_id
+    if i is None or o.ok:
+        return None
+    hints = {
+        "retry": f"this command does not retry: a running daemon (`bot run`) retries delivery "
+                 f"{i} by itself, or try again now with `bot send {i}`",
+        "rate_limited": f"this command does not retry: a running daemon (`bot run`) sends "
+                        f"delivery {i} once the platform's limit resets, or `bot send {i}` then",
+        "paused": f"fix the credentials, then `bot accounts resume {o.account}` and "
+                  f"`bot send {i}`",
+        "dead": f"once the cause is fixed: `bot send {i}` tries again now, `bot retry {i}` "
+                f"queues it for the daemon",
+        "uncertain": f"look on the platform: not there → `bot send {i}` (it looks again "
+                     f"first); there → `bot skip {i}`",
+        "held": f"`bot send {i}` posts it now, `bot skip {i}` drops it",
+    }
+    return hints.get(o.status)
+
+
+def show_outcome_lines(outcomes: list[Outcome]) -> None:
+    """One plain line per result (the post's URL or the error), and how to retry a failure."""
+    for o in outcomes:
+        sys.stdout.write(f"{o.account} ({o.platform}): {o.summary()}\n")
+        hint = retry_hint(o)
+        if hint:
+            sys.stdout.write(f"  → {hint}\n")

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.accounts import AccountCheck, check_accounts
+from bot.clock import utcnow
 from bot.config import Account, Feed, Settings
 from bot.dispatch import Outcome, dispatch_account
 from bot.ingest import IngestReport, close_clients, poll_feed
+from bot.previews import settle_previews
 from bot.reconcile import reconcile
 
 if TYPE_CHECKING:
@@ -35,8 +37,11 @@ def dispatch_account_job(
 
 
 def reconcile_job(settings: Settings, store: Store, *, owner: str) -> int:
-    """Settle deliveries a crash left in 'sending'."""
-    return reconcile(settings, store, owner=owner)
+    """Settle deliveries a crash left in 'sending'; hold what live accounts queued in dry run
+    and skip their previews past the feed's max age (:mod:`bot.previews`)."""
+    settled = reconcile(settings, store, owner=owner)
+    settle_previews(settings, store, now=utcnow(), actor=owner)
+    return settled
 
 
 def check_accounts_job(settings: Settings, store: Store) -> list[AccountCheck]:

@@ -26,6 +26,16 @@ _NEVER_TRIED = case((or_(Delivery.attempts > 0, Delivery.last_error.is_not(None)
 """Sort key: 0 for a delivery tried before (``bot retry`` resets attempts, not the error)."""
 
 
+def cap_count_query(account: str, since: datetime) -> Any:
+    """SELECT how many posts of ``account`` count against its daily cap since ``since``: sent,
+    in flight or handed to a human (by when they were sent, else claimed)."""
+    return select(func.count()).select_from(Delivery).where(
+        Delivery.account == account,
+        Delivery.status.in_(_CAP),
+        func.coalesce(Delivery.sent_at, Delivery.claimed_at) >= since,
+    )
+
+
 class ClaimsMixin(HistoryMixin):
     def _account_locked(self, s: Session, account: str) -> AccountState:
         self._insert_ignore(s, AccountState, account=account, paused=False)
@@ -71,13 +81,7 @@ class ClaimsMixin(HistoryMixin):
                 return None
             if daily_cap is not None:
                 start = day_start if day_start is not None else now - timedelta(days=1)
-                used = s.execute(
-                    select(func.count()).select_from(Delivery).where(
-                        Delivery.account == account,
-                        Delivery.status.in_(_CAP),
-                        func.coalesce(Delivery.sent_at, Delivery.claimed_at) >= start,
-                    )
-                ).scalar_one()
+                used = s.execute(cap_count_query(account, start)).scalar_one()
                 if used >= daily_cap:
                     return None
             d = s.scalars(
@@ -109,12 +113,18 @@ class ClaimsMixin(HistoryMixin):
             d = s.get(Delivery, delivery_id, with_for_update=True)
             if d is None or d.status not in _DUE:
                 return None
-            self._claim(s, d, owner, now, lease_seconds)
-            self._insert_ignore(s, AccountState, account=d.account, paused=False)
-            s.execute(update(AccountState).where(AccountState.account == d.account)
-                      .values(last_claim_at=now).execution_options(synchronize_session=False))
-            s.flush()
-            return DeliveryRow.of(d)
+            return self._claim_by_hand(s, d, owner, now, lease_seconds)
+
+    def _claim_by_hand(self, s: Session, d: Delivery, owner: str, now: datetime,
+                       lease_seconds: float) -> DeliveryRow:
+        """Claim ``d`` (locked, due) outside the dispatcher's turn; the account's last claim
+        time moves, so its spacing counts from this post."""
+        self._claim(s, d, owner, now, lease_seconds)
+        self._insert_ignore(s, AccountState, account=d.account, paused=False)
+        s.execute(update(AccountState).where(AccountState.account == d.account)
+                  .values(last_claim_at=now).execution_options(synchronize_session=False))
+        s.flush()
+        return DeliveryRow.of(d)
 
     def stale_sending(self, *, now: datetime, account: str | None = None) -> list[DeliveryRow]:
         """Deliveries left ``sending`` by a sender whose lease ran out (crashed, most likely)."""

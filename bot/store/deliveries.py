@@ -117,16 +117,18 @@ class DeliveriesMixin(HistoryMixin):
                          remote_url=remote_url)
 
     def mark_previewed(
-        self, delivery_id: int, *, now: datetime, owner: str | None = None
+        self, delivery_id: int, *, now: datetime, owner: str | None = None,
+        reason: str | None = None,
     ) -> None:
         """A dry run rendered it and sent nothing: it stays in the ledger as ``previewed``
-        (its text kept), never counts as sent and can still be sent for real."""
+        (its text kept), never counts as sent and can still be sent for real. ``reason``
+        (kept in its history) says why when it was held without a dry run."""
         check_aware(now)
         with self._session(f"mark delivery {delivery_id} previewed") as s:
             d = self._locked(s, delivery_id, owner)
             self._settle(d, S.PREVIEWED, now)
             d.last_error = None
-            self._record(s, d, "previewed", now, actor=owner)
+            self._record(s, d, "previewed", now, actor=owner, reason=reason)
 
     def mark_awaiting_human(
         self, delivery_id: int, *, now: datetime, owner: str | None = None
@@ -228,22 +230,27 @@ class DeliveriesMixin(HistoryMixin):
         check_aware(now)
         with self._session(f"retry delivery {delivery_id}") as s:
             d = self._locked(s, delivery_id, None, allow_sent=True)
-            if d.status not in RETRYABLE and not (force and d.status in FORCIBLE):
-                hint = "; force it to post again" if d.status in FORCIBLE else ""
-                raise StoreError(
-                    f"delivery {delivery_id} is {d.status}; only failed, dead, uncertain or "
-                    f"skipped deliveries can be retried{hint}")
-            forced = d.status in FORCIBLE
-            earlier = {"earlier_remote_id": d.remote_id, "earlier_remote_url": d.remote_url,
-                       "earlier_status": d.status}
-            self._settle(d, S.PENDING, now)
-            d.next_attempt_at, d.attempts = now, 0
-            if text is not None:
-                d.text = text
-            if payload is not None:
-                d.payload = payload
-            self._record(s, d, "forced" if forced else "retried", now, actor=actor,
-                         rerendered=True if text is not None else None, **earlier)
+            self._reopen(s, d, now, force=force, text=text, payload=payload, actor=actor)
+
+    def _reopen(self, s: Session, d: Delivery, now: datetime, *, force: bool,
+                text: str | None, payload: dict[str, Any] | None, actor: str | None) -> None:
+        """The body of :meth:`retry`, on a locked row in an open transaction."""
+        if d.status not in RETRYABLE and not (force and d.status in FORCIBLE):
+            hint = "; force it to post again" if d.status in FORCIBLE else ""
+            raise StoreError(
+                f"delivery {d.id} is {d.status}; only failed, dead, uncertain, "
+                f"previewed or skipped deliveries can be retried{hint}")
+        forced = d.status in FORCIBLE
+        earlier = {"earlier_remote_id": d.remote_id, "earlier_remote_url": d.remote_url,
+                   "earlier_status": d.status}
+        self._settle(d, S.PENDING, now)
+        d.next_attempt_at, d.attempts = now, 0
+        if text is not None:
+            d.text = text
+        if payload is not None:
+            d.payload = payload
+        self._record(s, d, "forced" if forced else "retried", now, actor=actor,
+                     rerendered=True if text is not None else None, **earlier)
 
     def retry_all_failed(self, *, now: datetime, actor: str | None = None) -> int:
         """Every failed or dead delivery -> pending, due now; returns how many."""

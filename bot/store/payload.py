@@ -27,16 +27,18 @@ def post_of(row: DeliveryRow) -> Post | None:
 
 
 def add_post_delivery(store: Store, *, article_id: str, account: Account, post: Post,
-                      article: Article, now: datetime) -> DeliveryRow | None:
+                      article: Article, now: datetime, marks: dict[str, Any] | None = None,
+                      ) -> DeliveryRow | None:
     """Queue ``post`` for ``account``, due at once; None when the ledger already has a
-    delivery of this article to this account."""
+    delivery of this article to this account. ``marks`` are kept in the payload beside the
+    post (e.g. that the account was in dry run when it was queued)."""
     return store.add_delivery(
         article_id=article_id,
         account=account.name,
         platform=account.platform,
         text=post.text,
         link=post.link,
-        payload=delivery_payload(post, article),
+        payload=delivery_payload(post, article) | (marks or {}),
         next_attempt_at=now,
         now=now,
     )

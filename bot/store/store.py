@@ -11,12 +11,13 @@ from bot.store.accounts import AccountsMixin
 from bot.store.claims import ClaimsMixin
 from bot.store.deliveries import DeliveriesMixin
 from bot.store.feeds import FeedsMixin
+from bot.store.waiting import WaitingMixin
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 
-class Store(FeedsMixin, DeliveriesMixin, ClaimsMixin, AccountsMixin):
+class Store(FeedsMixin, WaitingMixin, DeliveriesMixin, ClaimsMixin, AccountsMixin):
     """The durable ledger on SQLite (one daemon) or PostgreSQL (several replicas).
 
     ``Store(url)`` takes a SQLAlchemy URL (``sqlite:////abs/path/bot.db``,

@@ -199,7 +199,7 @@ def test_write_secret_is_private_and_read_back(tmp_path: Path,
     assert sorted(p.name for p in path.parent.iterdir()) == ["access_token"]
     # the settings' nested secrets directory reads the layout back
     monkeypatch.setenv("BOT_SECRETS_DIRS", str(secrets_dir))
-    settings = load_settings()
+    settings = load_settings(feeds=[])  # a live account needs its feeds said (none here)
     token = settings.creds("x").access_token
     assert token is not None and token.get_secret_value() == "replaced-token-value"
 

@@ -46,6 +46,30 @@ def test_publish_sends_one_signed_post(x_fake: FakeX) -> None:
     assert result.thread_ids == (result.remote_id,)
 
 
+def test_the_signature_covers_the_url_actually_called(x_fake: FakeX) -> None:
+    """A staging server at ``api_base`` checks the signature against its own URL: the one
+    over api.twitter.com (what tweepy builds) must not be what was signed."""
+    from oauthlib.oauth1 import Client
+    from oauthlib.oauth1.rfc5849 import signature as sig
+
+    adapter = x_adapter(x_fake)
+    adapter.find_existing("https://example.org/story")  # a GET with a query string
+    (call,) = x_fake.calls("GET", "/2/users/1001/tweets")
+    fields = oauth_params(call.header("authorization"))
+    params = [(k, v) for k, v in fields.items() if k != "oauth_signature"]
+    params += [(k, v) for k, vs in call.query.items() for v in vs]
+    secrets = Client(X_SECRETS["consumer_key"], client_secret=X_SECRETS["consumer_secret"],
+                     resource_owner_secret=X_SECRETS["access_token_secret"])
+
+    def signed(base: str) -> str:
+        text = sig.signature_base_string("GET", sig.base_string_uri(base + call.path),
+                                         sig.normalize_parameters(params))
+        return str(sig.sign_hmac_sha1_with_client(text, secrets))
+
+    assert fields["oauth_signature"] == signed(x_fake.url)
+    assert fields["oauth_signature"] != signed("https://api.twitter.com")
+
+
 def test_wrong_consumer_secret_fails_the_signature(x_fake: FakeX) -> None:
     creds = {**X_SECRETS, "consumer_secret": "not-the-right-secret-000"}
     with pytest.raises(AuthError, match="401"):

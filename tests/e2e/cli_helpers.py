@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,15 @@ def assert_clean_failure(res: subprocess.CompletedProcess[str], code: int = 2) -
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, res.stderr
     return lines[0]
+
+
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 20) -> int | None:
+    """SIGTERM a `bot run`, wait up to ``timeout`` s; its exit code, or None when it had to
+    be killed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None

@@ -177,7 +177,7 @@ def test_image_secrets_dir_is_read_by_the_settings_loader(
     (local / "credentials" / "x" / "bearer_token").write_text("tok-123\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOT_SECRETS_DIRS", str(local))
-    settings = load_settings()
+    settings = load_settings(feeds=[])  # x is live now: its feeds must be said
     token = settings.creds("x").bearer_token
     assert token is not None and token.get_secret_value().strip() == "tok-123"
 

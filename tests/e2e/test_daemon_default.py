@@ -79,6 +79,7 @@ def test_sample_feed_is_posted_once_and_restart_posts_nothing(tmp_path: Path) ->
     assert code == 0, err[-2000:]
     for a in doc["accounts"]:
         assert a["counts"] == {"previewed": SAMPLE_ITEMS}, a  # never "sent": nothing left
+        assert a["mode"] == "dry run" and a["waiting_for_decision"] == 0
     # the dry-run text was logged: JSON lines, one per post
     lines = [json.loads(ln) for ln in err.splitlines() if ln.startswith("{")]
     would = [ln for ln in lines if "would send" in ln.get("msg", "")]

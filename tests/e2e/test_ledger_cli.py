@@ -120,10 +120,17 @@ def test_status_json_shows_counts_paused_attention_and_next_due(ledger: Ledger) 
     assert accounts["x"]["paused_reason"] == "the token was revoked"
     assert accounts["fb"]["paused"] is False
     assert all(a["mode"] == "dry run" for a in accounts.values())  # no credentials
-    # x still has a pending delivery, due now; nothing of fb's is waiting for a dispatcher
-    due = datetime.fromisoformat(accounts["x"]["next_due"])
-    assert abs((due - now()).total_seconds()) < 600
+    # x has a pending delivery but is paused until a human resumes it; nothing of fb's waits
+    assert (accounts["x"]["next_due"], accounts["x"]["next_due_reason"]) == (None, "paused")
     assert accounts["fb"]["next_due"] is None
+    assert accounts["fb"]["next_due_reason"] == "nothing queued"
+    with ledger.store() as st:
+        st.resume_account("x")
+    resumed = {a["name"]: a for a in ledger.status()["accounts"]}["x"]
+    due = datetime.fromisoformat(resumed["next_due"])
+    assert abs((due - now()).total_seconds()) < 600 and resumed["next_due_reason"] == "due"
+    with ledger.store() as st:
+        st.pause_account("x", reason="the token was revoked", until=None, now=now())
     assert {r["id"]: r["status"] for r in doc["attention"]} == {
         dead: "dead",
         uncertain: "uncertain",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.cli_helpers import ROOT, bot
+from tests.e2e.cli_helpers import ROOT, bot, terminate
 from tests.e2e.secrets_helpers import (
     DB_PASSWORD,
     SECRETS,
@@ -301,12 +300,7 @@ def test_bot_run_logs_and_metrics(world: World) -> None:
             for path in ("/metrics", "/readyz", "/healthz"):
                 seen.add(path, httpx.get(health + path, timeout=5).text)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc, timeout=30)
     log = err_path.read_text(encoding="utf-8", errors="replace")
     seen.add("bot run stderr", log)
     assert '"level": "DEBUG"' in log

@@ -58,7 +58,7 @@ def test_nested_secrets_directory_feeds_credentials(
     write(sec / "credentials" / "x" / "access_token", "tok-123456")
     write(sec / "credentials" / "x" / "consumer_key", "ck-abcdef")
     monkeypatch.setenv("BOT_SECRETS_DIRS", str(sec))
-    s = load_settings()
+    s = load_settings(feeds=[])  # x is live: its feeds must be said (here: none)
     creds = s.creds("x")
     assert creds.access_token is not None
     assert creds.access_token.get_secret_value() == "tok-123456"
@@ -68,14 +68,15 @@ def test_nested_secrets_directory_feeds_credentials(
 
 def test_credentials_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_CREDENTIALS__FACEBOOK__PAGE_TOKEN", "EAAG-secret-value")
-    s = load_settings(accounts=[{"name": "facebook", "platform": "facebook", "page_id": "42"}])
+    s = load_settings(accounts=[{"name": "facebook", "platform": "facebook", "page_id": "42"}],
+                      feeds=[])
     assert s.creds("facebook").page_token is not None
 
 
 def test_masked_dump_never_contains_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_CREDENTIALS__X__ACCESS_TOKEN", "sentinel-token-987")
     monkeypatch.setenv("BOT_DATABASE_URL", "postgresql+psycopg://bot:pw-sentinel@db/bot")
-    dumped = str(masked_dump(load_settings()))
+    dumped = str(masked_dump(load_settings(feeds=[])))
     assert "sentinel-token-987" not in dumped
     assert "pw-sentinel" not in dumped
     assert "postgresql+psycopg://bot:********@db/bot" in dumped
@@ -135,7 +136,7 @@ def test_tokens_written_by_bot_auth_are_read_back(tmp_path: Path,
 
     write_secret(tmp_path / "data" / "secrets", "x", "access_token", "stored-by-auth-123")
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
-    creds = load_settings().creds("x")
+    creds = load_settings(feeds=[]).creds("x")
     assert creds.access_token is not None
     assert creds.access_token.get_secret_value() == "stored-by-auth-123"
 
