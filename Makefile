@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit bench bench-smoke clean
+.PHONY: install run test check lint typecheck unit bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ run: install
 
 ## Lint, type-check and run the whole test suite (what CI runs).
 test: install lint typecheck unit
+
+## The one-minute loop while developing: lint, types, and the unit and adapter tests
+## (no end-to-end, corpus-quality, browser or `slow` tests) on CHECK_WORKERS processes
+## (more than the CPUs: many tests wait on sockets and PostgreSQL). Compiled modules are
+## kept between runs even where PYTHONDONTWRITEBYTECODE is set: recompiling every test
+## module in every worker costs more than the tests of a small change.
+CHECK_TESTS   ?= (unit or adapters) and not slow
+CHECK_WORKERS ?= 4
+CHECK_PATHS   ?= tests/unit tests/adapters
+check: install lint typecheck
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n $(CHECK_WORKERS) --dist worksteal \
+	  -m "$(CHECK_TESTS)" $(CHECK_PATHS)
 
 lint: install
 	$(BIN)/ruff check bot tests bench

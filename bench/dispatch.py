@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,13 +59,31 @@ SECRETS = {
 LINK = "https://news.example.org/bench/{}"
 
 
-class WindowedX(FakeX):
+class CountingX(FakeX):
+    """FakeX that keeps its own record of the 429s it answered to posts."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.refused: list[float] = []
+        """When a post was answered 429 (the platform's record, whatever the bot made of it)."""
+
+    def create(self, req: Recorded) -> Reply:
+        reply = super().create(req)
+        if reply.status == 429:
+            with self.lock:
+                self.refused.append(time.time())
+        return reply
+
+
+class WindowedX(CountingX):
     """FakeX whose post limit works in fixed windows (``limit`` per ``span`` seconds,
     aligned to the epoch) and whose answers to posts report the window truthfully
-    (``truthful``) or always claim ``limit - 1`` posts left (429s still tell the truth)."""
+    (``truthful``) or always claim the whole window is left (429s still tell the truth)."""
 
     def __init__(self, *, limit: int, span: float, truthful: bool = True, **kw: Any) -> None:
         self.truthful = truthful
+        self.used_up: list[float] = []
+        """When an accepted post's answer said the window was used up (remaining 0)."""
         super().__init__(rate_limit=(limit, span), **kw)
 
     def bounds(self, now: float | None = None) -> tuple[float, float]:
@@ -92,7 +110,7 @@ class WindowedX(FakeX):
     def window_headers(self, *, honest: bool) -> dict[str, str]:
         assert self.rate_limit is not None
         limit = self.rate_limit[0]
-        left = max(limit - self.used(), 0) if honest else limit - 1
+        left = max(limit - self.used(), 0) if honest else limit
         return {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(left),
                 "x-rate-limit-reset": str(math.ceil(self.bounds()[1]))}
 
@@ -100,6 +118,9 @@ class WindowedX(FakeX):
         reply = super().create(req)
         if self.rate_limit and reply.status == 201:
             reply.headers.update(self.window_headers(honest=self.truthful))
+            if reply.headers["x-rate-limit-remaining"] == "0":
+                with self.lock:
+                    self.used_up.append(time.time())
         elif self.rate_limit and reply.status == 429:
             reply.headers.update(self.window_headers(honest=True))
         return reply
@@ -122,6 +143,19 @@ class DispatchRun:
     missing: int
     statuses: dict[str, int]
     drain_seconds: float
+    requests: list[float] = field(default_factory=list)
+    """When the platform received each post request (its own record, 429s included)."""
+    refused: list[float] = field(default_factory=list)
+    """When the platform answered a post with 429 (its own record)."""
+    used_up: int = 0
+    """Answers to accepted posts that said the window was used up (``headers`` mode)."""
+
+    def window_of(self, t: float) -> int:
+        """The platform's fixed window (its number since the epoch) that time ``t`` falls in."""
+        return math.floor(t / self.span)
+
+    def requests_per_window(self) -> Counter[int]:
+        return Counter(self.window_of(t) for t in self.requests)
 
     @property
     def share(self) -> float:
@@ -176,12 +210,9 @@ def run_dispatch(mode: str = "headers", *, limit: int = 10, span: float = 5.0,
     from bot.store import DeliveryStatus, Store, make_owner
 
     queued = limit * (windows + extra_windows)
-    fake: FakeX
+    fake: CountingX
     if mode == "stock":
-        fake = FakeX(rate_limit=(limit, span), consumer_key=SECRETS["consumer_key"],
-                     consumer_secret=SECRETS["consumer_secret"],
-                     access_token=SECRETS["access_token"],
-                     access_token_secret=SECRETS["access_token_secret"])
+        fake = CountingX(rate_limit=(limit, span), **SECRETS)
     else:
         fake = WindowedX(limit=limit, span=span, truthful=(mode == "headers"), **SECRETS)
     with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp, fake:
@@ -192,10 +223,10 @@ def run_dispatch(mode: str = "headers", *, limit: int = 10, span: float = 5.0,
         try:
             _queue(store, queued)
             owner = make_owner()
-            # Start at a window boundary: every measured window is a whole one.
-            now = time.time()
-            time.sleep(math.floor(now / span) * span + span - now)
-            t0 = time.time()
+            # Start at a window boundary: every measured window is a whole one (counted
+            # from the boundary itself, however late a busy machine wakes us).
+            t0 = math.floor(time.time() / span) * span + span
+            time.sleep(max(0.0, t0 - time.time()))
             t_end = t0 + windows * span
             deadline = t_end + (extra_windows + 4) * span + 30
             statuses: Counter[str] = Counter()
@@ -217,6 +248,9 @@ def run_dispatch(mode: str = "headers", *, limit: int = 10, span: float = 5.0,
             store.close()
         with fake.lock:
             posts = list(fake.posts)
+            refused = list(fake.refused)
+            used_up = len(fake.used_up) if isinstance(fake, WindowedX) else 0
+        requests = [r.at for r in fake.calls("POST", "^/2/tweets$")]
     texts = Counter(p["text"] for p in posts)
     remote = {p["id"] for p in posts}
     return DispatchRun(
@@ -226,6 +260,7 @@ def run_dispatch(mode: str = "headers", *, limit: int = 10, span: float = 5.0,
         sent=len(sent_rows), duplicates=sum(n - 1 for n in texts.values()),
         missing=sum(1 for r in sent_rows if r.remote_id not in remote),
         statuses=dict(statuses), drain_seconds=drained,
+        requests=requests, refused=refused, used_up=used_up,
     )
 
 

@@ -1,7 +1,12 @@
-"""Suite-wide fixtures and the no-internet guard.
+"""Suite-wide fixtures, the no-internet guard and the layer markers.
 
 Tests may talk to loopback servers they start themselves (fake platforms, feed servers,
 PostgreSQL) and nothing else: any other connection fails the test at once.
+
+Every test carries the marker of its layer, given by the folder it lives in (``LAYERS``), so
+one layer runs alone (``pytest -m unit``, ``-m adapters``, ``-m e2e``; ``make check`` runs
+``-m "unit or adapters"``). A test in a folder that names no layer stops the run: add the
+folder to ``LAYERS`` and its marker to ``[tool.pytest.ini_options] markers``.
 """
 
 from __future__ import annotations
@@ -127,3 +132,24 @@ def restore_logging() -> Iterator[None]:
     for n, lvl in levels.items():
         logging.getLogger(n).setLevel(lvl)
     logging.captureWarnings(False)
+
+
+# -- layer markers, by folder ---------------------------------------------------------------
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("unit", "adapters", "e2e", "quality", "browser")
+"""The top-level folders under tests/; every test in one carries the folder's name as marker."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, from the folder it lives in."""
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue  # not under tests/
+        if folder not in LAYERS:
+            raise pytest.UsageError(
+                f"tests/{folder}: not a known test layer; add it to LAYERS in tests/conftest.py "
+                "and its marker to [tool.pytest.ini_options] markers in pyproject.toml")
+        item.add_marker(folder)

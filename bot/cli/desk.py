@@ -135,13 +135,13 @@ def _each(ids: list[int], action: Callable[[int], DeliveryRow], verb: str, as_js
 
     done: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
-    code = 0
+    first: BotError | None = None
     for i in ids:
         try:
             row = action(i)
         except BotError as exc:
             refused.append({"id": i, "error": str(exc), "kind": type(exc).__name__.lower()})
-            code = code or exc.exit_code
+            first = first or exc
             continue
         done.append({"id": row.id, "status": str(row.status), "version": row.version,
                      "next_attempt": row.next_attempt_at.isoformat(timespec="seconds")})
@@ -152,8 +152,8 @@ def _each(ids: list[int], action: Callable[[int], DeliveryRow], verb: str, as_js
             typer.echo(f"delivery {d['id']} {verb} ({d['status']})")
         for r in refused:
             sys.stderr.write(f"error: {r['error']}\n")
-    if code:
-        raise typer.Exit(code)
+    if first is not None:
+        raise typer.Exit(first.exit_code)
 
 
 @app.command()

@@ -2,10 +2,10 @@
 
 Fake X, Facebook, YouTube (a comment account and a posts-API account), Bluesky and Mastodon
 and a feed server run as processes; so do the daemons. While a stream of articles is published
-into the feed, the harness SIGKILLs a daemon every few seconds and restarts it, the daemons end
-themselves between the platform call and the commit (failpoint ``after_publish``), and the fakes answer
-about 30 % of calls with 500s, 429s (with reset headers), connection resets, timeouts and
-"ghosts" (the post is made, the answer is lost). The fakes page their lists like the
+into the feed, the harness SIGKILLs a daemon every few seconds and restarts it, the daemons
+end themselves between the platform call and the commit (failpoint ``after_publish``), and
+the fakes answer about 30 % of calls with 500s, 429s (with reset headers), connection resets,
+timeouts and "ghosts" (the post is made, the answer is lost). The fakes page their lists like the
 platforms, and there is a backlog: a backfill of 100 articles lands at once (retries must
 keep their place ahead of it), and after each of the first ghosts on each platform
 colleagues post 120 times, so the look-up before that retry reads back past more than 100

@@ -1,4 +1,6 @@
-"""Claim, send, settle: dispatch against fake platforms over real HTTP and a real ledger."""
+"""Claim, send, settle: dispatch against fake platforms over real HTTP and a real ledger.
+
+(Crash recovery is in test_reconcile.py, `bot post` and `bot retry` in test_manual.py.)"""
 
 from __future__ import annotations
 
@@ -11,10 +13,8 @@ from typing import Any
 from bot.clock import fixed
 from bot.config import PostingWindow, Settings, load_settings
 from bot.dispatch import dispatch_account
-from bot.manual import publish_by_hand
-from bot.models import Article, Post
+from bot.models import Article
 from bot.pipeline import prepare_article, select_accounts
-from bot.reconcile import reconcile
 from bot.store import DeliveryStatus as S
 from bot.store import Store
 from tests.adapters.conftest import FB_SECRETS, X_SECRETS
@@ -204,96 +204,6 @@ def test_min_spacing_between_posts(x: FakeX, fb: FakeFacebook, store: Store) -> 
                             clock=fixed(t0 + timedelta(minutes=10))) == []
     assert len(dispatch_account(s, store, acc, owner="t",
                                 clock=fixed(t0 + timedelta(minutes=31)))) == 1
-
-
-def _crash_mid_send(store: Store, account: str) -> int:
-    """Claim a delivery with an already-expired lease, as a killed process would leave it."""
-    row = store.claim_next(account, owner="dead-process", now=datetime.now(UTC),
-                           lease_seconds=0.01)
-    assert row is not None
-    time.sleep(0.05)
-    return row.id
-
-
-def test_reconcile_finds_a_post_that_made_it_before_the_crash(x: FakeX, fb: FakeFacebook,
-                                                             store: Store) -> None:
-    s = make_settings(x, fb)
-    queue(store, s)
-    did = _crash_mid_send(store, "x")
-    row = store.get_delivery(did)
-    assert row is not None
-    post = Post.model_validate(row.payload["post"])
-    from bot.adapters.registry import get_adapter
-
-    get_adapter(s.account("x"), s).publish(post)  # the call went out; the commit did not
-    assert reconcile(s, store, owner="t") == 1
-    row = store.get_delivery(did)
-    assert row is not None and row.status == S.SENT and row.remote_id == x.posts[0]["id"]
-    assert dispatch_account(s, store, s.account("x"), owner="t") == []
-    assert len(x.posts) == 1
-
-
-def test_reconcile_retries_a_post_that_never_left(x: FakeX, fb: FakeFacebook,
-                                                  store: Store) -> None:
-    s = make_settings(x, fb)
-    queue(store, s)
-    did = _crash_mid_send(store, "x")
-    assert reconcile(s, store, owner="t") == 1
-    row = store.get_delivery(did)
-    assert row is not None and row.status in (S.PENDING, S.SCHEDULED)
-    assert [o.status for o in dispatch_account(s, store, s.account("x"), owner="t")] == ["sent"]
-    assert len(x.posts) == 1
-
-
-def test_reconcile_marks_uncertain_when_the_platform_cannot_tell(x: FakeX, fb: FakeFacebook,
-                                                                store: Store) -> None:
-    s = make_settings(x, fb)
-    queue(store, s)
-    did = _crash_mid_send(store, "x")
-    x.expect(503, {"title": "down"}, method="GET", times=100)
-    # cannot tell yet: back in the queue, and every retry looks on the platform first
-    assert reconcile(s, store, owner="t") == 0
-    row = store.get_delivery(did)
-    assert row is not None and row.status == S.FAILED
-    for _ in range(5):
-        row = store.get_delivery(did)
-        assert row is not None
-        if row.status != S.FAILED:
-            break
-        dispatch_account(s, store, s.account("x"), owner="t",
-                         clock=fixed(row.next_attempt_at + timedelta(seconds=1)))
-    row = store.get_delivery(did)  # still cannot tell after max_attempts: a human decides
-    assert row is not None and row.status == S.UNCERTAIN and row.attempts == 3
-    assert dispatch_account(s, store, s.account("x"), owner="t") == []
-    assert x.posts == [] and x.calls("POST", "/2/tweets") == []  # never sent blind
-
-
-def test_post_by_hand_twice_posts_once_and_force_posts_again(x: FakeX, fb: FakeFacebook,
-                                                             store: Store) -> None:
-    s = make_settings(x, fb)
-    art = Article(title="Railways plan", url=LINK,
-                  text="The minister announced a plan for faster trains on Monday. "
-                       "Critics said the budget was far too small for it.")
-    prepared = prepare_article(art, s, select_accounts(s))
-    first = publish_by_hand(prepared, s, store=store)
-    assert [o.status for o in first] == ["sent", "sent"]
-    again = publish_by_hand(prepared, s, store=store)
-    assert [o.status for o in again] == ["already_sent", "already_sent"]
-    assert (len(x.posts), len(fb.posts)) == (1, 1)
-    x.configure(duplicates=False)  # real X refuses identical text; a changed post goes through
-    fb.configure(duplicates=False)
-    forced = publish_by_hand(prepared, s, store=store, force=True)
-    assert [o.status for o in forced] == ["sent", "sent"]
-    assert (len(x.posts), len(fb.posts)) == (2, 2)
-
-
-def test_one_account_failing_does_not_stop_the_others_by_hand(x: FakeX, fb: FakeFacebook,
-                                                              store: Store) -> None:
-    s = make_settings(x, fb)
-    x.expect(500, {"title": "boom"}, method="POST", path="/2/tweets", times=5)
-    art = Article(title="Railways plan", url=LINK, text="A plan for trains. It is small.")
-    outs = publish_by_hand(prepare_article(art, s, select_accounts(s)), s, store=store)
-    assert [(o.account, o.ok) for o in outs] == [("x", False), ("fb", True)]
 
 
 def test_a_refreshed_oauth2_token_is_stored_and_used_next_time(tmp_path: Path,

@@ -1,4 +1,6 @@
-"""Shared pieces for the daemon and health tests: a real SQLite store and simple jobs."""
+"""Shared pieces for the daemon and health tests: a real SQLite store and simple jobs that
+return what the real ones return (:class:`IngestReport`, :class:`Outcome`, a count,
+:class:`AccountCheck`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.accounts import AccountCheck
 from bot.config import Account, Feed, Health, Scheduler, Settings
 from bot.dispatch import Outcome
 from bot.ingest import IngestReport
@@ -78,9 +81,10 @@ class Recorder:
         self._note("reconcile")
         return 0
 
-    def check_accounts(self, settings: Settings, store: Any, /) -> list[Any]:
+    def check_accounts(self, settings: Settings, store: Any, /) -> list[AccountCheck]:
         self._note("check_accounts")
-        return []
+        return [AccountCheck(a.name, a.platform, ok=True, mode="dry run")
+                for a in settings.accounts if a.enabled]
 
     def close(self) -> None:
         self._note("close")

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from bot.config import Account, Settings
+from bot.config import Account, Feed, Settings
 from bot.dispatch import Outcome
 from bot.errors import StoreError, Transient
 from bot.scheduler.daemon import Daemon, Jobs
-from bot.store import Store
+from bot.store import DeliveryStatus, Store
+from tests.fakes.feedserver import FeedServer, Item
 from tests.unit.scheduler.conftest import Recorder, make_settings, metric, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -237,18 +238,37 @@ def test_daemon_stops_when_another_takes_its_lock(
         runner.join(5)
 
 
-def test_owner_default_and_default_jobs(tmp_path: Path, store: Store) -> None:
-    from bot.scheduler import jobs
-
+def test_each_daemon_owns_its_claims_under_its_own_name(tmp_path: Path, store: Store) -> None:
     d = Daemon(make_settings(tmp_path), store)
     host, pid, rnd = d.owner.split(":")
     assert host == socket.gethostname() and pid == str(os.getpid()) and len(rnd) >= 4
     assert Daemon(make_settings(tmp_path), store).owner != d.owner
-    assert d.jobs.poll_feed is jobs.poll_feed_job
-    assert d.jobs.dispatch_account is jobs.dispatch_account_job
-    assert d.jobs.reconcile is jobs.reconcile_job
-    assert d.jobs.check_accounts is jobs.check_accounts_job
-    assert d.jobs.close is jobs.close_jobs
+
+
+def test_without_jobs_given_the_daemon_runs_the_real_pipeline(
+    tmp_path: Path, store: Store, daemons: list[Daemon]
+) -> None:
+    """The default jobs poll the feed, queue its article and send it (a dry run here)."""
+    with FeedServer() as server:
+        server.add_feed("news", [Item(
+            title="Night trains return to the coast", link="https://news.example.org/trains",
+            guid="trains-1", published=datetime.now(UTC) - timedelta(hours=1),
+            content="<p>Night trains return to the coast this summer, the operator said on "
+                    "Monday.</p><p>Tickets go on sale next week for the first departures.</p>")])
+        feed = Feed(name="news", url=server.url("/news.xml"), interval_seconds=3600,
+                    jitter_seconds=0, backfill=1, fetch_page="never")
+        settings = make_settings(tmp_path, feeds=[], accounts=[
+            Account(name="x", platform="twitter", min_spacing_minutes=0)])
+        d = Daemon(settings.model_copy(update={"feeds": [feed]}), store)
+        daemons.append(d)
+        d.start()
+        wait_for(lambda: [r.status for r in store.list_deliveries(account="x")]
+                 == [DeliveryStatus.PREVIEWED], what="the article previewed on x")
+        assert d.shutdown(timeout=10) is True
+    (row,) = store.list_deliveries(account="x")
+    assert row.article_id and "Night trains" in row.text
+    state = store.get_feed("news")
+    assert state is not None and state.last_success_at is not None
 
 
 def test_shutdown_releases_the_jobs_resources_once(
@@ -268,6 +288,7 @@ SCRIPT = """
 import sys, threading, time
 from pathlib import Path
 from bot.config import Account, Feed, Health, Scheduler, Settings
+from bot.ingest import IngestReport
 from bot.scheduler.daemon import Daemon, Jobs
 from bot.store import Store
 
@@ -280,16 +301,22 @@ def poll(settings, store, feed, *, owner):
     print("poll-start", flush=True)
     time.sleep(1.0)  # in flight when SIGTERM arrives
     print("poll-end", flush=True)
-    return None
+    return IngestReport(feed=feed.name, status="ok")
 
-def noop(*args, **kwargs):
+def dispatch(settings, store, account, *, owner):
+    return []
+
+def reconcile(settings, store, *, owner):
+    return 0
+
+def check_accounts(settings, store):
     return []
 
 settings = Settings(data_dir=tmp, health=Health(port=0),
                     feeds=[Feed(name="a", url="http://127.0.0.1:9/a", interval_seconds=3600)],
                     accounts=[Account(name="x", platform="twitter")],
                     scheduler=Scheduler(dispatch_interval_seconds=0.5))
-Daemon(settings, store, jobs=Jobs(poll, noop, noop, noop)).run_forever()
+Daemon(settings, store, jobs=Jobs(poll, dispatch, reconcile, check_accounts)).run_forever()
 print("exited", flush=True)
 """
 

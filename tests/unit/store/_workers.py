@@ -59,6 +59,26 @@ def claim_until_empty(url: str, account: str, owner: str, now_iso: str, spacing:
     return got
 
 
+def claim_in_rounds(url: str, account: str, owner: str, now_iso: str, rounds: int, *,
+                    barrier: Any) -> list[tuple[int, float, float]]:
+    """Claim once per round, every worker released into each round together by the
+    barrier, so that the claims meet however busy the machine is (the OS cannot run one
+    worker through the whole queue before the others wake). Returns (delivery id, start,
+    end) of each claim, the times on the system-wide monotonic clock."""
+    now = datetime.fromisoformat(now_iso)
+    got = []
+    with Store(url) as st:
+        st.ping()
+        for _ in range(rounds):
+            barrier.wait(60)
+            start = time.monotonic()
+            d = st.claim_next(account, owner=owner, now=now, lease_seconds=300)
+            end = time.monotonic()
+            if d is not None:
+                got.append((d.id, start, end))
+    return got
+
+
 def claim_feed(url: str, feed: str, owner: str, now_iso: str, *, barrier: Any) -> str | None:
     now = datetime.fromisoformat(now_iso)
     with Store(url) as st:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -113,11 +114,16 @@ def test_claimers_in_threads_never_share_a_delivery(store: Store) -> None:
 
 def test_claimers_in_processes_never_share_a_delivery(store: Store, db_url: str) -> None:
     ids = {delivery(store, n).id for n in range(40)}
-    results = _workers.run(_workers.claim_until_empty,
-                           [(db_url, "x", f"p{i}", T0.isoformat(), 0, None) for i in range(4)])
-    claimed = [i for r in results for i in r]
-    assert sorted(claimed) == sorted(ids)
-    assert sum(1 for r in results if r) >= 2, "the processes did not actually race"
+    results = _workers.run(_workers.claim_in_rounds,
+                           [(db_url, "x", f"p{i}", T0.isoformat(), 11) for i in range(4)])
+    claimed = [c[0] for r in results for c in r]
+    assert sorted(claimed) == sorted(ids)  # each exactly once, none missed
+    # Four claims meet in every round: while rows are left, a claim waits for the others
+    # and then takes the next row; it never comes back empty-handed or with a taken one.
+    assert [len(r) for r in results] == [10, 10, 10, 10]
+    spans = sorted((start, end, i) for i, r in enumerate(results) for _, start, end in r)
+    assert any(b[0] < a[1] and a[2] != b[2] for a, b in itertools.pairwise(spans)), \
+        "no two processes were ever claiming at the same time"
     owners = {store.get_delivery(i).owner for i in ids}  # type: ignore[union-attr]
     assert owners <= {f"p{i}" for i in range(4)}
 
