@@ -144,7 +144,7 @@ def test_online_fetches_each_feed_and_checks_each_live_account(
     assert res.returncode == 0, res.stderr
     out = res.stdout.splitlines()
     assert out[0].startswith("configuration ok: 5 accounts (live: x, fb, yt, ytc; "
-                             "dry run: draft), 1 feeds")
+                             "dry run: draft), 1 feed configured, none is the bundled sample")
     assert out[1].startswith("feed news: ok, 2 items")
     x = platforms.x.user
     assert f"account x: ok, posts as @{x['username']} ({x['id']})" in out
