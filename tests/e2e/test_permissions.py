@@ -43,6 +43,9 @@ def test_an_unreadable_secret_file_names_the_file_and_the_fix(site: Path) -> Non
     other = secrets / "postgres_password"  # another service's secret: not ours to read
     other.write_text("pw\n")
     other.chmod(0)
+    # a live X account (it has credentials) needs feeds of its own
+    (site / "config").mkdir()
+    (site / "config" / "bot.yaml").write_text(FEED)
     res = run_bot(without_dac(), "config", "check", cwd=site,
                   env={"BOT_SECRETS_DIRS": str(secrets)})
     line = one_config_error(res)
