@@ -2,7 +2,8 @@
 
 ``data_dir: data`` in ``/etc/pubbot/bot.yaml`` means ``/etc/pubbot/data`` wherever the bot
 is started from (a service manager, cron, a container's working directory). The same holds
-for ``secrets_dir``, ``templates_dir`` and each account's ``template``. Paths given in the
+for ``secrets_dir``, ``templates_dir``, each account's ``template`` and a feed read from a
+local file (``url: feeds/news.xml``). Paths given in the
 environment (``BOT_DATA_DIR=…``) or left at their defaults stay relative to the current
 directory, as before.
 """
@@ -24,6 +25,14 @@ def rebase(data: dict[str, Any], folder: Path) -> dict[str, Any]:
     for key in PATH_KEYS:
         if key in out:
             out[key] = _rebased(out[key], folder)
+    feeds = out.get("feeds")
+    if isinstance(feeds, list):  # a feed read from a file: a path, not an address
+        out["feeds"] = [
+            {**f, "url": _rebased(f["url"], folder)}
+            if isinstance(f, dict) and isinstance(f.get("url"), str) and "://" not in f["url"]
+            else f
+            for f in feeds
+        ]
     accounts = out.get("accounts")
     if isinstance(accounts, list):
         out["accounts"] = [

@@ -40,10 +40,25 @@ def offline(settings: Settings) -> Findings:
     found.problems += missing_credentials(settings)
     found.problems += invalid_rules(settings.boilerplate)
     found.problems += timing(settings)
+    found.problems += missing_feed_files(settings)
     problem, warning = language(settings.summary.language)
     found.problems += [problem] if problem else []
     found.warnings += [warning] if warning else []
     return found
+
+
+def missing_feed_files(settings: Settings) -> list[str]:
+    """Each feed read from a local file that is not there (a relative path in the settings
+    file counts from the file's folder)."""
+    from bot.sources.feeds import local_path
+
+    out = []
+    for i, feed in enumerate(settings.feeds):
+        path = local_path(feed.url)
+        if path is not None and not path.is_file():
+            out.append(f"feeds.{i}.url: feed {feed.name!r}: no file at {path} (a relative path "
+                       "in the settings file counts from the file's folder)")
+    return out
 
 
 def missing_credentials(settings: Settings) -> list[str]:

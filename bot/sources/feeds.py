@@ -80,7 +80,7 @@ def poll_feed(feed: Feed, http: Http, *, etag: str | None = None,
     """
     started = time.perf_counter()
     try:
-        path = _local_path(feed.url)
+        path = local_path(feed.url)
         if path is not None:
             result = _poll_file(feed, http, path, last_modified, read)
         else:
@@ -112,7 +112,8 @@ def _line(exc: BaseException | str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _local_path(url: str) -> Path | None:
+def local_path(url: str) -> Path | None:
+    """The file a feed's ``url`` names (a path or a file:// URL); None for an address."""
     if url.startswith(("http://", "https://")):
         return None
     scheme = urlparse(url).scheme.lower()

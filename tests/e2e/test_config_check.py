@@ -41,6 +41,16 @@ def test_a_clean_configuration_passes(tmp_path: Path) -> None:
     assert res.stderr == ""
 
 
+def test_a_feed_file_that_is_not_there(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "here.xml").write_text("<rss version='2.0'><channel/></rss>")
+    res = check(tmp_path, {"feeds": [{"name": "here", "url": "feeds/here.xml"},
+                                     {"name": "gone", "url": "feeds/gone.xml"}]})
+    assert problems(res) == [
+        f"feeds.1.url: feed 'gone': no file at {tmp_path / 'feeds' / 'gone.xml'} (a relative "
+        "path in the settings file counts from the file's folder)"]
+
+
 def test_dry_run_false_without_credentials(tmp_path: Path) -> None:
     res = check(tmp_path, {"accounts": [
         {"name": "x", "platform": "twitter", "dry_run": False},

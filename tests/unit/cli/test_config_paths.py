@@ -99,3 +99,23 @@ def test_the_example_settings_keep_the_ledger_in_the_working_directory(
     monkeypatch.chdir(root)
     s = load_settings(root / "config" / "bot.example.yaml")
     assert s.data_dir.resolve() == root / "data"  # as README's `make run` without a file
+
+
+def test_a_feed_read_from_a_file_follows_the_file_and_addresses_stay_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "site" / "conf"
+    (conf / "feeds").mkdir(parents=True)
+    cfg = conf / "bot.yaml"
+    cfg.write_text(
+        "feeds:\n"
+        "  - {name: local, url: feeds/news.xml}\n"
+        "  - {name: abs, url: /srv/feeds/other.xml}\n"
+        "  - {name: web, url: 'https://example.org/feed'}\n"
+        "  - {name: uri, url: 'file:///srv/feeds/third.xml'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    urls = [f.url for f in load_settings(cfg).feeds]
+    assert urls == [str(conf / "feeds" / "news.xml"), "/srv/feeds/other.xml",
+                    "https://example.org/feed", "file:///srv/feeds/third.xml"]
