@@ -151,12 +151,15 @@ def poll_feed(
         initialized=True,
     )
     if first_run:
+        old = (f", {report.too_old} older than max_age_hours {feed.max_age_hours:g} never posted"
+               if report.too_old else "")
         log.info(
-            "feed %s: first run, recorded %d existing items, queued %d (backfill %d)",
+            "feed %s: first run, recorded %d existing items, queued %d (backfill %d)%s",
             feed.name,
             report.recorded_only,
             report.queued,
             n_backfill,
+            old,
             extra={"feed": feed.name},
         )
     elif report.queued:

@@ -114,6 +114,17 @@ def test_items_older_than_max_age_are_never_posted(server: FeedServer, store: St
     assert {a for a, _ in deliveries(store)} == {"https://news.example.org/story-3"}
 
 
+def test_a_first_run_says_how_many_items_were_too_old_to_post(
+        server: FeedServer, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    server.add_feed("news", [item(1, hours_ago=100), item(2, hours_ago=90), item(3)])
+    s = settings_for(server.url("/news.xml"), backfill=3)
+    with caplog.at_level("INFO", logger="bot.ingest"):
+        r = poll(s, store)
+    assert (r.queued, r.too_old) == (1, 2)
+    assert ("feed news: first run, recorded 0 existing items, queued 1 (backfill 3), "
+            "2 older than max_age_hours 72 never posted") in caplog.messages
+
+
 def test_dedupe_by_link_when_the_guid_changes(server: FeedServer, store: Store) -> None:
     doc = server.add_feed("news", [item(1)])
     s = settings_for(server.url("/news.xml"))
