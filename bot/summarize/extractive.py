@@ -145,8 +145,7 @@ def _is_dangling(text: str) -> bool:
 
 def _shouting(s: str) -> bool:
     """All capitals (a label or a heading), in a script that has lower case."""
-    cased = [c for c in s if c.isupper() or c.islower()]
-    return bool(cased) and not any(c.islower() for c in cased)
+    return s.isupper()
 
 
 def _length_factor(n: int, t: Tuning) -> float:

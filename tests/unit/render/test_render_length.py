@@ -134,3 +134,38 @@ def test_the_quick_lower_bound_never_exceeds_the_real_count(text: str) -> None:
 def test_the_lower_bound_is_tight_for_plain_words() -> None:
     text = "plain words, (quoted) and 日本語 here"
     assert weighted_lower_bound(text) == weighted_length(text) == len(text) + 3
+
+
+def test_the_code_points_counted_without_the_emoji_scan_are_in_no_emoji() -> None:
+    """The fast path's alphabet (everything below U+20D0 but © ® ‼ ⁉) against twitter-text's
+    own emoji pattern: no code point of it is an emoji, alone, doubled or joined; and every
+    code point the pattern needs beside them (keycap, variation selector) is outside it."""
+    from twitter_text.regexp.emoji import emoji
+
+    from bot.render.length import _NO_EMOJI
+
+    safe = [chr(c) for c in range(0x20D0) if _NO_EMOJI.fullmatch(chr(c))]
+    assert len(safe) == 0x20D0 - 4
+    for ch in safe:
+        for form in (ch, ch + ch, f"{ch}\u200d{ch}", f"{ch}1#*{ch}"):
+            assert not emoji.search(form), hex(ord(ch))
+    for needed in ("\u20e3", "\ufe0f", "\u00a9", "\u00ae", "\u203c", "\u2049", "\U0001f600"):
+        assert not _NO_EMOJI.fullmatch(f"1{needed}")
+
+
+_LATIN = st.one_of(
+    _PIECES,
+    st.text("àéîõüçñßÀÉ\u0301\u0308ЖжΩωğışİ\u2019\u201c\u2014\u2026\r\n ", max_size=20),
+    st.sampled_from(["\r\n", "\r", "https://example.org/a?b=c#d", "www.example.com",
+                     "e\u0301x.com", "x.com/\u00e9t\u00e9"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_LATIN, max_size=12).map("".join))
+def test_skipping_the_emoji_scan_never_changes_a_count(text: str) -> None:
+    from bot.render.length import _options, twitter_text
+
+    full = twitter_text().parse_tweet(text, _options("v3")).weightedLength
+    weighted_length.cache_clear()
+    assert weighted_length(text) == full
