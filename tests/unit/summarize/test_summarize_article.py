@@ -145,3 +145,19 @@ def test_sentence_count_follows_config(n: int) -> None:
     )
     assert len(summary.sentences) == n
     assert len(summary.variants) == n
+
+
+def test_a_long_read_is_summarised_from_its_lead_paragraphs() -> None:
+    from bot.summarize import LEAD_CHARS, lead
+
+    filler = ("The committee met again on Thursday and discussed the budget in detail, "
+              "without reaching a decision on any of the items before it.")
+    paragraphs = [f"Paragraph {i}. {filler}" for i in range(200)]
+    text = "\n\n".join(paragraphs)
+    cut = lead(text)
+    assert LEAD_CHARS <= len(cut) < LEAD_CHARS + len(paragraphs[0]) + 2
+    assert text.startswith(cut) and text[len(cut):].startswith("\n\n")  # whole paragraphs
+    assert lead("One short story.") == "One short story."
+    article = Article(title="Budget talks", text=text, url="https://example.org/a")
+    summary = summarize_article(article, SummaryConfig())
+    assert summary.sentences and all(s in cut for s in summary.sentences)
