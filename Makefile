@@ -18,8 +18,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/bot run
 
-## Lint, type-check and run the whole test suite (what CI runs).
-test: install lint typecheck unit
+## Lint, type-check and run the whole test suite (what CI runs): `make check`, then every
+## other test (end-to-end, corpus quality, browser, `slow`) in one process, since those
+## start daemons and fake platforms of their own and time their chaos.
+test: check
+	$(BIN)/pytest -q -m "not ($(CHECK_TESTS))"
 
 ## The one-minute loop while developing: lint, types, and the unit and adapter tests
 ## (no end-to-end, corpus-quality, browser or `slow` tests) on CHECK_WORKERS processes
