@@ -3,7 +3,8 @@ test_container_files.py everywhere).
 
 * rootful **podman**: ``scripts/container-smoke`` end to end (offline build, dry run, daemon
   until healthy, kill -9 and restart with the same pid, SIGHUP, an arbitrary uid in group 0,
-  a root-owned bind mount, the OCI format with compose.yaml's healthcheck, clean stop);
+  a root-owned bind mount, the OCI format with compose.yaml's healthcheck, clean stop), then
+  ``scripts/desk-container-smoke`` (the editor's desk inside that image);
 * a **Docker** daemon: ``docker build`` from the package index, then ``bot --version``
   against the OCI label and a dry-run post inside the image.
 
@@ -48,6 +49,7 @@ def test_the_image_builds_and_runs(tmp_path: Path) -> None:
     tag = "localhost/pubbot:test-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
     if engine == "podman":
         _smoke(tag)
+        _desk_smoke(tag)
     else:
         _docker(tag, tmp_path)
 
@@ -66,6 +68,18 @@ def _smoke(tag: str) -> None:
                  "stopped after"):
         assert step in summary, summary
     assert not (ROOT / "build" / "wheels").exists()  # nothing left for a later docker build
+
+
+def _desk_smoke(tag: str) -> None:
+    """The editor's desk in that image: sign in, the sample articles awaiting review, approve
+    one, a clean stop (``scripts/desk-container-smoke``)."""
+    proc = subprocess.run([str(ROOT / "scripts" / "desk-container-smoke")],
+                          env={**os.environ, "IMAGE": tag}, capture_output=True, text=True,
+                          timeout=600, check=False)
+    tail = (proc.stdout + proc.stderr)[-4000:]
+    assert proc.returncode == 0, tail
+    assert "queue showed 4 awaiting review; delivery 1 approved" in proc.stdout, tail
+    assert proc.stdout.rstrip().endswith("desk-container-smoke: ok"), tail
 
 
 def _docker(tag: str, tmp_path: Path) -> None:
