@@ -10,6 +10,7 @@ Google Cloud projects until its general availability in 2027
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -269,27 +270,45 @@ class YouTubeAdapter(Adapter):
         look = Lookup(self, link, since)
         with look.reading():
             channel_id, _, _ = self.channel()
-            page: str | None = None
-            while True:
-                look.next_page()
+
+            def fetch(page: str | None) -> dict[str, Any]:
                 paging = {"pageToken": page} if page else {}
-                body = self._execute(
+                body: dict[str, Any] = self._execute(
                     self._service().commentThreads().list(
                         part="snippet", allThreadsRelatedToChannelId=channel_id,
                         maxResults=self.lookup_page_size, textFormat="plainText", **paging),
                     "reading recent comments", UNITS["list"])
-                threads = [t for t in body.get("items") or [] if isinstance(t, dict)]
-                look.read(len(threads))
-                found, older = _match(threads, link, channel_id, since)
-                if found is not None:
-                    return look.found(*found)
-                page = body.get("nextPageToken")
-                if older or not page:
-                    return look.absent()
+                return body
+
+            return page_through(look, fetch, lambda threads: _match(threads, link, channel_id,
+                                                                    since))
 
     def describe(self) -> str:
         return (f"{self.label} account {self.account.name!r} ({self.account.mode} mode) via "
                 f"{self.api_base}; credentials: {self.credential_summary()}")
+
+
+Match = Callable[[list[dict[str, Any]]], tuple[tuple[PublishResult, int] | None, bool]]
+"""A page's items -> ((the post sought, its index) or None, whether the page reached back
+past the look-up's window)."""
+
+
+def page_through(look: Lookup, fetch: Callable[[str | None], dict[str, Any]],
+                 match: Match) -> PublishResult | None:
+    """A YouTube list (comment threads, channel posts), newest first, page after page
+    (``nextPageToken``) until ``match`` finds the post or a page reaches past the window."""
+    page: str | None = None
+    while True:
+        look.next_page()
+        body = fetch(page)
+        items = [i for i in body.get("items") or [] if isinstance(i, dict)]
+        look.read(len(items))
+        found, older = match(items)
+        if found is not None:
+            return look.found(*found)
+        page = body.get("nextPageToken")
+        if older or not page:
+            return look.absent()
 
 
 def _after(stamp: object, since: datetime) -> bool:

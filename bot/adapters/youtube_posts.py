@@ -233,25 +233,21 @@ class PostsApi:
         if (why := refusal(a.account.name)) is not None:
             raise Transient(f"{a.where}: cannot tell whether {link} was posted: the posts API "
                             f"refused this project ({why})")
+        from bot.adapters.youtube import page_through
+
         look = Lookup(a, link, since)
         with look.reading():  # a refusal of the read: cannot tell
             channel_id, _, _ = a.channel()
-            page: str | None = None
-            while True:
-                look.next_page()
+
+            def fetch(page: str | None) -> dict[str, Any]:
                 query = {"part": "snippet", "channelId": channel_id,
                          "maxResults": str(a.lookup_page_size)}
                 if page:
                     query["pageToken"] = page
-                body = self._read_page(query)
-                items = [i for i in body.get("items") or [] if isinstance(i, dict)]
-                look.read(len(items))
-                found, older = _match(items, link, channel_id, since)
-                if found is not None:
-                    return look.found(*found)
-                page = body.get("nextPageToken")
-                if older or not page:
-                    return look.absent()
+                return self._read_page(query)
+
+            return page_through(look, fetch, lambda items: _match(items, link, channel_id,
+                                                                  since))
 
     def _read_page(self, query: dict[str, str]) -> dict[str, Any]:
         try:
